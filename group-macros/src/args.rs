@@ -1,0 +1,185 @@
+//! The options of `#[nursery(...)]` and `scope!(...; { })`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Ident, Lit, Path, Token};
+
+/// What the accepted options are, for error messages.
+pub(crate) const ACCEPTED: &str =
+    "accepted options: `limit = <usize>` (a literal or any expression), `name = \"…\"`, `crate = <path>`";
+
+/// The options, validated.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) limit: Option<Expr>,
+    pub(crate) name: Option<Expr>,
+    pub(crate) krate: Option<Path>,
+}
+
+/// One `key = value`.
+struct Arg {
+    key: Ident,
+    value: ArgValue,
+}
+
+enum ArgValue {
+    Expr(Expr),
+    Path(Path),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(Token![crate]) {
+            let token: Token![crate] = input.parse()?;
+            let key = Ident::new("crate", token.span);
+            input.parse::<Token![=]>()?;
+            let path = Path::parse_mod_style(input).map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    "`crate = …` takes a path, e.g. `crate = ::taskgroup`",
+                )
+            })?;
+            return Ok(Arg {
+                key,
+                value: ArgValue::Path(path),
+            });
+        }
+        let key: Ident = input.parse().map_err(|error| {
+            syn::Error::new(error.span(), format!("expected an option name; {ACCEPTED}"))
+        })?;
+        input.parse::<Token![=]>().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                format!("expected `=` after `{key}`; {ACCEPTED}"),
+            )
+        })?;
+        let value: Expr = input.parse()?;
+        Ok(Arg {
+            key,
+            value: ArgValue::Expr(value),
+        })
+    }
+}
+
+/// Accumulates errors so the user sees all of them at once.
+#[derive(Default)]
+pub(crate) struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(errors) => errors.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn to_compile_errors(&self) -> TokenStream {
+        self.0
+            .as_ref()
+            .map(syn::Error::to_compile_error)
+            .unwrap_or_default()
+    }
+}
+
+/// Parses options; on any problem, records it and keeps what was valid, so
+/// that the body is still expanded (and type-checked) with defaults.
+pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
+    let mut args = Args::default();
+    let parsed = match Punctuated::<Arg, Token![,]>::parse_terminated.parse2(tokens) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            errors.push(error);
+            return args;
+        }
+    };
+    for Arg { key, value } in parsed {
+        let name = key.to_string();
+        let slot_taken = match name.as_str() {
+            "limit" => args.limit.is_some(),
+            "name" => args.name.is_some(),
+            "crate" => args.krate.is_some(),
+            _ => {
+                errors.push(syn::Error::new(
+                    key.span(),
+                    format!("unknown option `{name}`; {ACCEPTED}"),
+                ));
+                continue;
+            }
+        };
+        if slot_taken {
+            errors.push(syn::Error::new(
+                key.span(),
+                format!("duplicate option `{name}`: give it once"),
+            ));
+            continue;
+        }
+        match (name.as_str(), value) {
+            ("crate", ArgValue::Path(path)) => args.krate = Some(path),
+            ("limit", ArgValue::Expr(expr)) => {
+                if let Some(error) = zero_limit(&expr) {
+                    errors.push(error);
+                } else {
+                    args.limit = Some(expr);
+                }
+            }
+            ("name", ArgValue::Expr(expr)) => args.name = Some(expr),
+            // `crate` always parses as a path, other keys as expressions.
+            (_, value) => {
+                let span = match value {
+                    ArgValue::Expr(expr) => expr.span(),
+                    ArgValue::Path(path) => path.span(),
+                };
+                errors.push(syn::Error::new(
+                    span,
+                    format!("unexpected value; {ACCEPTED}"),
+                ));
+            }
+        }
+    }
+    args
+}
+
+/// `limit = 0` is rejected at compile time; a runtime 0 panics when the
+/// scope opens.
+fn zero_limit(expr: &Expr) -> Option<syn::Error> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = expr
+    {
+        if int.base10_digits().chars().all(|digit| digit == '0') {
+            return Some(syn::Error::new(
+                int.span(),
+                "`limit = 0` would never let a task start: use a limit of at least 1, \
+                 or leave `limit` out for no limit",
+            ));
+        }
+    }
+    None
+}
+
+impl Args {
+    /// The path generated code uses to reach the runtime.
+    pub(crate) fn krate(&self) -> TokenStream {
+        match &self.krate {
+            Some(path) => quote!(#path),
+            None => quote!(::taskgroup),
+        }
+    }
+
+    /// `Options::new(location).name(…).limit(…)`; `location` is an
+    /// expression giving the scope's `&'static Location`.
+    pub(crate) fn options(&self, location: TokenStream) -> TokenStream {
+        let krate = self.krate();
+        let mut options = quote!(#krate::__private::Options::new(#location));
+        if let Some(name) = &self.name {
+            options = quote_spanned!(name.span()=> #options.name(#name));
+        }
+        if let Some(limit) = &self.limit {
+            options = quote_spanned!(limit.span()=> #options.limit(#limit));
+        }
+        options
+    }
+}

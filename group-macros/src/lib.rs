@@ -1,0 +1,36 @@
+//! Procedural macros of [taskgroup](https://docs.rs/taskgroup): `#[nursery]`
+//! and `scope!`. Use them through the `taskgroup` crate; the generated code
+//! calls `::taskgroup::__private`.
+//!
+//! Each entry point only converts the token streams; the work lives in one
+//! module per phase, all on `proc_macro2` so it is unit-testable:
+//! `args` (options), `nursery` (the attribute), `scope_block` (`scope!`),
+//! `expand` (the code both generate).
+
+mod args;
+mod expand;
+mod nursery;
+mod scope_block;
+
+use proc_macro::TokenStream;
+
+/// Makes the body of an `async fn` a scope: every task spawned inside with
+/// `spawn!` / `try_spawn!` is joined before the function returns, the first
+/// failure cancels the others, and panics are resumed after the join.
+///
+/// Options: `#[nursery(limit = n, name = "…", crate = path)]`.
+/// See the `taskgroup` crate documentation.
+#[proc_macro_attribute]
+pub fn nursery(args: TokenStream, item: TokenStream) -> TokenStream {
+    nursery::expand(args.into(), item.into()).into()
+}
+
+/// An inline scope: an expression that runs its block as a scope and awaits
+/// the join of every task spawned inside. `scope! { … }` or
+/// `scope!(limit = 8; { … })`.
+///
+/// See the `taskgroup` crate documentation.
+#[proc_macro]
+pub fn scope(input: TokenStream) -> TokenStream {
+    scope_block::expand(input.into()).into()
+}

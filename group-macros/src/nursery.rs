@@ -1,0 +1,124 @@
+//! `#[nursery]` on an `async fn`: the whole body becomes a scope.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::visit_mut::{self, VisitMut};
+use syn::{AttrStyle, ItemFn, ReturnType, Type};
+
+use crate::args::{self, Errors};
+use crate::expand::{imports, local_macros, Names};
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = args::parse(args, &mut errors);
+    let mut function: ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(error) => {
+            errors.push(syn::Error::new(
+                error.span(),
+                format!("`#[nursery]` goes on an `async fn` with a body: {error}"),
+            ));
+            let errors = errors.to_compile_errors();
+            return quote!(#errors #item);
+        }
+    };
+    if function.sig.asyncness.is_none() {
+        errors.push(not_async(&function));
+        let errors = errors.to_compile_errors();
+        return quote!(#errors #function);
+    }
+    let body = scope_body(&args, &function);
+    *function.block = syn::parse_quote!({ #body });
+    let errors = errors.to_compile_errors();
+    quote!(#errors #function)
+}
+
+/// The message for a non-async fn, with the attribute order when the fn was
+/// produced by `#[tokio::main]` / `#[tokio::test]`.
+fn not_async(function: &ItemFn) -> syn::Error {
+    let span = function.sig.fn_token.span;
+    if mentions_block_on(function.block.to_token_stream()) {
+        syn::Error::new(
+            span,
+            "`#[nursery]` must come before (above) `#[tokio::main]` / `#[tokio::test]`: \
+             they turn the `async fn` into a plain `fn` before `#[nursery]` sees it. \
+             Write `#[nursery]` first, then `#[tokio::main]`",
+        )
+    } else {
+        syn::Error::new(
+            span,
+            "`#[nursery]` goes on an `async fn`: add `async` before `fn` \
+             (the scope awaits its tasks, so the function must be async)",
+        )
+    }
+}
+
+fn mentions_block_on(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == "block_on",
+        TokenTree::Group(group) => mentions_block_on(group.stream()),
+        _ => false,
+    })
+}
+
+/// Replaces `impl Trait` with `_` so the return type can annotate a `let`.
+struct InferImplTrait;
+
+impl VisitMut for InferImplTrait {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::ImplTrait(impl_trait) = ty {
+            *ty = Type::Infer(syn::TypeInfer {
+                underscore_token: syn::Token![_](syn::spanned::Spanned::span(impl_trait)),
+            });
+            return;
+        }
+        visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
+    let names = Names::new();
+    let Names {
+        scope, mode, ret, ..
+    } = &names;
+    let krate = args.krate();
+    let imports = imports(&krate);
+    let macros = local_macros(args, &names);
+    let ident_span = function.sig.ident.span();
+    let location = quote_spanned!(ident_span=> #krate::__private::Location::caller());
+    let options = args.options(location);
+
+    let mut ret_ty: Type = match &function.sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    InferImplTrait.visit_type_mut(&mut ret_ty);
+    // The mode (fallible or plain) comes from the declared return type, so
+    // the scope's error type is known while the body is type-checked. A
+    // return type that is entirely `impl Trait` is not a `Result`.
+    let mode_value = if matches!(ret_ty, Type::Infer(_)) {
+        quote!((&#krate::__private::ModeProbe::<_>::new()).__tg_mode())
+    } else {
+        quote!((&&&#krate::__private::ModeProbe::<#ret_ty>::new()).__tg_mode())
+    };
+
+    let inner_attrs = function
+        .attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, AttrStyle::Inner(_)));
+    let stmts = &function.block.stmts;
+    quote! {
+        #(#inner_attrs)*
+        #imports
+        let #mode = #mode_value;
+        let #scope = #mode.open(#options);
+        #macros
+        #mode
+            .run(&#scope, async {
+                let #ret: #ret_ty = { #(#stmts)* };
+                #[allow(unreachable_code)]
+                #ret
+            })
+            .await
+    }
+}

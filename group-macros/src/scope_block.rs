@@ -1,0 +1,63 @@
+//! `scope! { … }` and `scope!(options; { … })`.
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::quote;
+
+use crate::args::{self, Errors};
+use crate::expand::{imports, local_macros, Names};
+
+/// Splits `options ; { body }` from a plain body. The options form is
+/// recognised by its shape: it starts with `name =` (not `==`), has a `;`
+/// at top level, and ends with a single brace-delimited block.
+fn split(input: TokenStream) -> (Option<TokenStream>, TokenStream) {
+    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
+    let starts_like_option = match (tokens.first(), tokens.get(1), tokens.get(2)) {
+        (Some(TokenTree::Ident(_)), Some(TokenTree::Punct(eq)), next) => {
+            eq.as_char() == '=' && !matches!(next, Some(TokenTree::Punct(p)) if p.as_char() == '=')
+        }
+        _ => false,
+    };
+    let semi = tokens
+        .iter()
+        .position(|token| matches!(token, TokenTree::Punct(p) if p.as_char() == ';'));
+    match (starts_like_option, semi, tokens.last()) {
+        (true, Some(semi), Some(TokenTree::Group(group)))
+            if group.delimiter() == Delimiter::Brace && semi + 2 == tokens.len() =>
+        {
+            let options = tokens[..semi].iter().cloned().collect();
+            (Some(options), group.stream())
+        }
+        _ => (None, input),
+    }
+}
+
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let (options, body) = split(input);
+    let args = match options {
+        Some(options) => args::parse(options, &mut errors),
+        None => args::Args::default(),
+    };
+    let names = Names::new();
+    let Names {
+        scope,
+        body: body_name,
+        ..
+    } = &names;
+    let krate = args.krate();
+    let imports = imports(&krate);
+    let macros = local_macros(&args, &names);
+    let options = args.options(quote!(#krate::__private::Location::caller()));
+    let errors = errors.to_compile_errors();
+    quote! {{
+        #errors
+        #imports
+        let #scope = #krate::__private::Scope::open(#options);
+        #macros
+        let #body_name = async { #body };
+        (&&&#krate::__private::ModeProbe::of(&#body_name))
+            .__tg_mode()
+            .run(&#scope, #body_name)
+            .await
+    }}
+}

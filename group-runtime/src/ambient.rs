@@ -1,0 +1,142 @@
+//! The ambient scope: which scope the code running right now belongs to, so
+//! that [`cancelled`], [`is_cancelled`] and [`cause`] need no context passed
+//! by hand.
+//!
+//! A thread-local slot holds the current scope while a child task or a
+//! scope's body is being polled; the poller moves its own `Arc` in and out
+//! around each poll (as `tokio::task_local!` does), so reading it costs no
+//! reference-count traffic.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cause::Cause;
+use crate::shared::Shared;
+
+thread_local! {
+    static CURRENT: Cell<Option<Arc<Shared>>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with `slot` as the current scope, then puts it back, also when
+/// `f` panics. Nested calls (a scope inside a task) stack naturally.
+pub(crate) fn enter<R>(slot: &mut Option<Arc<Shared>>, f: impl FnOnce() -> R) -> R {
+    struct Restore<'a> {
+        slot: &'a mut Option<Arc<Shared>>,
+        previous: Option<Arc<Shared>>,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let previous = self.previous.take();
+            // `try_with`: never panic in a drop path, even during thread exit.
+            if let Ok(mine) = CURRENT.try_with(|current| current.replace(previous)) {
+                *self.slot = mine;
+            }
+        }
+    }
+    let previous = CURRENT
+        .try_with(|current| current.replace(slot.take()))
+        .unwrap_or(None);
+    let _restore = Restore { slot, previous };
+    f()
+}
+
+/// Looks at the current scope without touching its reference count.
+fn with_current<R>(f: impl FnOnce(Option<&Shared>) -> R) -> R {
+    let shared = CURRENT.try_with(Cell::take).unwrap_or(None);
+    let result = f(shared.as_deref());
+    let _ = CURRENT.try_with(|current| current.set(shared));
+    result
+}
+
+/// The current scope, to become the parent of a scope opened now.
+pub(crate) fn current() -> Option<Arc<Shared>> {
+    CURRENT
+        .try_with(|current| {
+            let shared = current.take();
+            let copy = shared.clone();
+            current.set(shared);
+            copy
+        })
+        .unwrap_or(None)
+}
+
+/// `true` once the scope the caller runs in (or any scope enclosing it) is
+/// cancelled. Outside any scope: `false`.
+///
+/// Cheap (a few atomic loads): poll it in loops of blocking or CPU-bound
+/// work.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// assert!(!taskgroup::is_cancelled());
+/// scope! {
+///     assert!(!taskgroup::is_cancelled());
+///     cancel!();
+///     assert!(taskgroup::is_cancelled());
+/// };
+/// # }
+/// ```
+pub fn is_cancelled() -> bool {
+    with_current(|shared| shared.is_some_and(Shared::is_cancelled))
+}
+
+/// Why the current scope was cancelled: `None` while it is not (or outside
+/// any scope). See [`Cause`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// scope! {
+///     assert!(taskgroup::cause().is_none());
+///     cancel!();
+///     println!("{}", taskgroup::cause().unwrap()); // cancel!() was called at …
+/// };
+/// # }
+/// ```
+pub fn cause() -> Option<Cause> {
+    with_current(|shared| shared.and_then(Shared::cause))
+}
+
+/// Completes when the current scope (or an enclosing one) is cancelled; use
+/// it to stop cooperatively, e.g. in `tokio::select!`. Outside any scope it
+/// never completes.
+///
+/// The future is `Send + 'static`: it can be moved into other futures.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// let r: Result<(), &str> = scope! {
+///     spawn!(async {
+///         taskgroup::cancelled().await; // woken when the sibling fails
+///         Ok::<_, &str>(())
+///     });
+///     spawn!(async { Err::<(), _>("boom") });
+///     Ok(())
+/// };
+/// assert_eq!(r, Err("boom"));
+/// # }
+/// ```
+pub fn cancelled() -> impl Future<Output = ()> + Send + 'static {
+    let token = cancellation_token();
+    async move {
+        match token {
+            Some(token) => token.cancelled_owned().await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// The current scope's [`CancellationToken`], for libraries that take one.
+/// It is cancelled with the scope (and with every enclosing scope);
+/// cancelling it yourself does not cancel the scope.
+pub fn cancellation_token() -> Option<CancellationToken> {
+    with_current(|shared| shared.map(|s| s.token.child_token()))
+}

@@ -1,0 +1,80 @@
+//! Cancellation: how a scope is cancelled, how the signal reaches its
+//! children and nested scopes, and why it happened.
+//!
+//! Two paths, one cheap and one general:
+//! * children of a scope poll its `cancelled` flag at each wake-up and park
+//!   on `stop_children` (a `Notify`), so a spawned task costs one atomic load
+//!   per poll and no registration unless it actually waits;
+//! * each scope also owns a `CancellationToken`, a child of its parent's, so
+//!   cancellation flows down nested scopes by itself and user code can await
+//!   it ([`crate::cancelled`]).
+
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::Arc;
+
+use crate::cause::Cause;
+use crate::shared::Shared;
+
+impl Shared {
+    /// Cancels this scope: the cause is recorded (the first one wins), new
+    /// children are refused, running ones are woken to be dropped, nested
+    /// scopes are cancelled through the token, and the runner is woken.
+    pub(crate) fn cancel(&self, cause: Cause) {
+        let _ = self.cause.set(cause);
+        if self.cancelled.swap(true, SeqCst) {
+            return;
+        }
+        if let Some(limit) = &self.limit {
+            // Wakes a body waiting in `spawn!` for a slot: it gets no slot.
+            limit.close();
+        }
+        self.token.cancel();
+        self.stop_children.notify_waiters();
+        self.wake_runner.notify_one();
+    }
+
+    /// True once this scope or any enclosing one is cancelled. Lock-free: an
+    /// enclosing scope's flag is set synchronously by its `cancel`.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        let mut scope = self;
+        loop {
+            if scope.cancelled.load(SeqCst) {
+                return true;
+            }
+            match &scope.parent {
+                Some(parent) => scope = parent,
+                None => return false,
+            }
+        }
+    }
+
+    /// Why this scope is cancelled: its own cause, or the cause of the
+    /// nearest cancelled enclosing scope wrapped in [`Cause::Parent`].
+    pub(crate) fn cause(&self) -> Option<Cause> {
+        if self.cancelled.load(SeqCst) {
+            if let Some(cause) = self.cause.get() {
+                return Some(cause.clone());
+            }
+        }
+        let parent = self.parent.as_ref()?;
+        parent.cause().map(|cause| Cause::Parent(Arc::new(cause)))
+    }
+
+    /// Cancellation coming from an enclosing scope: recorded as
+    /// [`Cause::Parent`].
+    pub(crate) fn cancel_from_parent(&self) {
+        let cause = self
+            .parent
+            .as_ref()
+            .and_then(|parent| parent.cause())
+            .map(|cause| Cause::Parent(Arc::new(cause)));
+        if let Some(cause) = cause {
+            self.cancel(cause);
+        }
+    }
+
+    /// Cancelled by `cancel!()` (and not failed): the body goes on.
+    pub(crate) fn is_cancelled_on_purpose(&self) -> bool {
+        !self.is_failed() && matches!(self.cause.get(), Some(Cause::Cancelled { .. }))
+    }
+}

@@ -1,0 +1,231 @@
+//! Why a scope was cancelled, and who the tasks involved are.
+
+use std::fmt;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A process-unique task number, in spawn order.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// scope! {
+///     let a = spawn!(async { 1 });
+///     let b = spawn!(async { 2 });
+///     assert!(a.info().id() < b.info().id());
+/// };
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(u64);
+
+impl TaskId {
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        TaskId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The number itself.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// Who a task is: its id, its name if it was given one
+/// (`spawn!(name = "fetch", fut)`), and where it was spawned.
+///
+/// `Display` prints `task #7 "fetch" spawned at src/main.rs:12:9`.
+#[derive(Clone, Debug)]
+pub struct TaskInfo {
+    id: TaskId,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+}
+
+impl TaskInfo {
+    pub(crate) fn new(name: Option<Arc<str>>, location: &'static Location<'static>) -> Self {
+        TaskInfo {
+            id: TaskId::next(),
+            name,
+            location,
+        }
+    }
+
+    /// The task's process-unique id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The name given with `spawn!(name = …, fut)`, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Where the task was spawned (the `spawn!` call).
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+}
+
+impl fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
+        write!(f, " spawned at {}", self.location)
+    }
+}
+
+/// Where a scope was opened (`#[nursery]` fn or `scope!`) and its name, if any.
+#[derive(Clone, Debug)]
+pub struct ScopeInfo {
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+}
+
+impl ScopeInfo {
+    pub(crate) fn new(name: Option<Arc<str>>, location: &'static Location<'static>) -> Self {
+        ScopeInfo { name, location }
+    }
+
+    /// The name given with `name = "…"`, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Where the scope is written.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+}
+
+impl fmt::Display for ScopeInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("scope")?;
+        if let Some(name) = &self.name {
+            write!(f, " {name:?}")?;
+        }
+        write!(f, " at {}", self.location)
+    }
+}
+
+/// Why a scope was cancelled: what [`cause()`](crate::cause) returns.
+///
+/// `Display` gives a sentence for logs; match on the variants to react.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::{scope, Cause};
+/// scope! {
+///     cancel!();
+///     assert!(matches!(taskgroup::cause(), Some(Cause::Cancelled { .. })));
+/// };
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Cause {
+    /// A child task returned `Err`.
+    TaskFailed(TaskInfo),
+    /// A child task panicked.
+    TaskPanicked {
+        /// The task that panicked.
+        task: TaskInfo,
+        /// The panic message, when the payload is a string.
+        message: Option<Arc<str>>,
+    },
+    /// The scope's body returned `Err`.
+    BodyFailed(ScopeInfo),
+    /// The scope's body panicked.
+    BodyPanicked {
+        /// The scope whose body panicked.
+        scope: ScopeInfo,
+        /// The panic message, when the payload is a string.
+        message: Option<Arc<str>>,
+    },
+    /// `cancel!()` was called.
+    Cancelled {
+        /// Where `cancel!()` was called.
+        at: &'static Location<'static>,
+    },
+    /// An enclosing scope was cancelled; its own cause is inside.
+    Parent(Arc<Cause>),
+    /// The scope's future was dropped before it finished (its caller was
+    /// cancelled, e.g. by `tokio::select!` or a timeout).
+    Dropped(ScopeInfo),
+}
+
+impl Cause {
+    /// The innermost cause: follows [`Cause::Parent`] to the scope where the
+    /// cancellation started.
+    pub fn root(&self) -> &Cause {
+        match self {
+            Cause::Parent(inner) => inner.root(),
+            other => other,
+        }
+    }
+
+    /// The task at the origin of the cancellation, if a task caused it.
+    pub fn task(&self) -> Option<&TaskInfo> {
+        match self.root() {
+            Cause::TaskFailed(task) | Cause::TaskPanicked { task, .. } => Some(task),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::TaskFailed(task) => write!(f, "{task} failed"),
+            Cause::TaskPanicked { task, message } => {
+                write!(f, "{task} panicked")?;
+                if let Some(message) = message {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Cause::BodyFailed(scope) => write!(f, "the body of the {scope} returned an error"),
+            Cause::BodyPanicked { scope, message } => {
+                write!(f, "the body of the {scope} panicked")?;
+                if let Some(message) = message {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+            Cause::Cancelled { at } => write!(f, "cancel!() was called at {at}"),
+            Cause::Parent(inner) => write!(f, "an enclosing scope was cancelled: {inner}"),
+            Cause::Dropped(scope) => write!(f, "the future of the {scope} was dropped"),
+        }
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Cause::Parent(inner) => Some(&**inner),
+            _ => None,
+        }
+    }
+}
+
+/// The message of a panic payload, when it is a string.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<Arc<str>> {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        Some(Arc::from(*s))
+    } else {
+        payload
+            .downcast_ref::<String>()
+            .map(|s| Arc::from(s.as_str()))
+    }
+}

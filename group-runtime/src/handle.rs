@@ -1,0 +1,125 @@
+//! `TaskHandle`: the value a `spawn!` returns, branded with its scope.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::task::JoinHandle;
+
+use crate::cause::TaskInfo;
+use crate::shared::Shared;
+
+/// A running child of a scope; `.await` it for the task's success value.
+///
+/// The handle is branded with the scope's lifetime `'scope` (invariant, as in
+/// [`std::thread::Scope`]): the compiler rejects any attempt to return it
+/// from the scope, store it somewhere that outlives the scope, or move it
+/// into a parallel task.
+///
+/// Dropping the handle does **not** detach the task: the scope still joins
+/// it at its closing brace, and its failure still fails the scope.
+///
+/// Awaiting yields `U` for a child returning `Result<U, E2>` (the `Err`
+/// fails the scope instead), or the plain value otherwise. If the child
+/// failed, the scope is already cancelling the body, so the `.await` never
+/// returns; awaiting a child that `cancel!()` stopped before it finished
+/// panics with a message naming the task, since no value exists.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// let sum = scope! {
+///     let a = spawn!(async { 20 });
+///     let b = spawn!(async { 22 });
+///     a.await + b.await
+/// };
+/// assert_eq!(sum, 42);
+/// # }
+/// ```
+pub struct TaskHandle<'scope, T> {
+    join: Option<JoinHandle<Option<T>>>,
+    shared: &'scope Shared,
+    info: TaskInfo,
+    _brand: PhantomData<&'scope mut &'scope ()>,
+}
+
+impl<'scope, T> TaskHandle<'scope, T> {
+    pub(crate) fn started(
+        shared: &'scope Shared,
+        info: TaskInfo,
+        join: JoinHandle<Option<T>>,
+    ) -> Self {
+        TaskHandle {
+            join: Some(join),
+            shared,
+            info,
+            _brand: PhantomData,
+        }
+    }
+
+    /// A task that was refused because the scope is cancelled.
+    pub(crate) fn refused(shared: &'scope Shared, info: TaskInfo) -> Self {
+        TaskHandle {
+            join: None,
+            shared,
+            info,
+            _brand: PhantomData,
+        }
+    }
+
+    /// Who the task is: id, name, spawn location.
+    pub fn info(&self) -> &TaskInfo {
+        &self.info
+    }
+
+    /// `true` once the task has stopped (finished, failed or cancelled).
+    pub fn is_finished(&self) -> bool {
+        self.join.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    fn no_value(&self) -> Poll<T> {
+        if self.shared.is_cancelled_on_purpose() {
+            panic!(
+                "taskgroup: {} was stopped by `cancel!()` before it produced a value, \
+                 so its handle cannot be awaited",
+                self.info
+            );
+        }
+        // The task failed or the scope is being cancelled by a failure or by
+        // an enclosing scope: the runner drops the body, this await with it.
+        Poll::Pending
+    }
+}
+
+impl<T> Future for TaskHandle<'_, T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let Some(join) = self.join.as_mut() else {
+            return self.no_value();
+        };
+        match Pin::new(join).poll(cx) {
+            Poll::Ready(Ok(Some(value))) => {
+                self.join = None;
+                Poll::Ready(value)
+            }
+            Poll::Ready(Ok(None) | Err(_)) => {
+                self.join = None;
+                self.no_value()
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> fmt::Debug for TaskHandle<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskHandle")
+            .field("info", &self.info)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

@@ -1,0 +1,34 @@
+//! Runtime of [taskgroup](https://docs.rs/taskgroup): scopes, task handles,
+//! cancellation. Use it through the `taskgroup` crate, whose macros
+//! (`#[nursery]`, `scope!`) generate the calls into this one.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod ambient;
+mod cancel;
+mod cause;
+mod child;
+mod fallback;
+mod handle;
+mod mode;
+mod options;
+mod probe;
+mod run;
+mod scope;
+mod shared;
+
+pub use ambient::{cancellation_token, cancelled, cause, is_cancelled};
+pub use cause::{Cause, ScopeInfo, TaskId, TaskInfo};
+pub use handle::TaskHandle;
+pub use options::IntoLimit;
+
+/// What the macros' generated code calls. Not a public API: it changes
+/// without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::mode::{Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
+    pub use crate::options::Options;
+    pub use crate::probe::{task_probe, SpawnResult, SpawnValue, TaskProbe};
+    pub use crate::scope::{Scope, Slot};
+    pub use core::panic::Location;
+}

@@ -1,0 +1,92 @@
+//! Fallible or infallible scope: chosen from the type of the body's value,
+//! at compile time, by autoref dispatch (a `Result` picks the fallible
+//! runner, anything else the plain one).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::marker::PhantomData;
+
+use crate::options::Options;
+use crate::run::Outcome;
+use crate::scope::Scope;
+
+/// Names the body's value type `R` for dispatch.
+#[doc(hidden)]
+pub struct ModeProbe<R>(PhantomData<fn() -> R>);
+
+impl<R> ModeProbe<R> {
+    /// From a type written in a signature (`#[nursery]`).
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        ModeProbe(PhantomData)
+    }
+
+    /// From the body future itself (`scope!`).
+    pub fn of<B: Future<Output = R>>(_body: &B) -> Self {
+        ModeProbe(PhantomData)
+    }
+}
+
+/// Picked when the body returns `Result<T, E>`.
+#[doc(hidden)]
+pub trait ViaFallible<T, E> {
+    fn __tg_mode(&self) -> Fallible<T, E> {
+        Fallible(PhantomData)
+    }
+}
+impl<T, E> ViaFallible<T, E> for &&ModeProbe<Result<T, E>> {}
+
+/// Picked for any other body value.
+#[doc(hidden)]
+pub trait ViaPlain<R> {
+    fn __tg_mode(&self) -> Plain<R> {
+        Plain(PhantomData)
+    }
+}
+impl<R> ViaPlain<R> for &ModeProbe<R> {}
+
+/// A scope whose body returns `Result<T, E>`: the first failure (a child's
+/// `Err` converted with `From`, the body's `Err`, a panic) is its result.
+#[doc(hidden)]
+pub struct Fallible<T, E>(PhantomData<fn() -> (T, E)>);
+
+impl<T, E: 'static> Fallible<T, E> {
+    pub fn open(&self, options: Options) -> Scope<E> {
+        Scope::open(options)
+    }
+
+    pub async fn run<B>(self, scope: &Scope<E>, body: B) -> Result<T, E>
+    where
+        B: Future<Output = Result<T, E>>,
+    {
+        match scope.drive(body, Result::is_err).await {
+            Outcome::Body(result) => result,
+            Outcome::ChildError(error) => match error.downcast::<E>() {
+                Ok(error) => Err(*error),
+                // Every error stored in a `Scope<E>` is an `E`.
+                Err(_) => unreachable!("taskgroup: a child error of another type"),
+            },
+        }
+    }
+}
+
+/// A scope whose body returns a plain value: children can fail only by
+/// panicking.
+#[doc(hidden)]
+pub struct Plain<R>(PhantomData<fn() -> R>);
+
+impl<R> Plain<R> {
+    pub fn open(&self, options: Options) -> Scope<Infallible> {
+        Scope::open(options)
+    }
+
+    pub async fn run<B>(self, scope: &Scope<Infallible>, body: B) -> R
+    where
+        B: Future<Output = R>,
+    {
+        match scope.drive(body, |_| false).await {
+            Outcome::Body(value) => value,
+            Outcome::ChildError(_) => unreachable!("taskgroup: an error in an infallible scope"),
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Options of a scope, as written in `#[nursery(...)]` / `scope!(...; { })`.
+
+use std::num::NonZeroUsize;
+use std::panic::Location;
+use std::sync::Arc;
+
+/// Values accepted by `limit = …`: a `usize` (at least 1), a
+/// `NonZeroUsize`, or an `Option` of either where `None` means no limit.
+///
+/// A runtime value of `0` panics when the scope opens, with a message that
+/// names the scope: a limit of zero would never let a task start.
+pub trait IntoLimit {
+    /// `None` for no limit.
+    fn into_limit(self) -> Option<usize>;
+}
+
+impl IntoLimit for usize {
+    fn into_limit(self) -> Option<usize> {
+        Some(self)
+    }
+}
+
+impl IntoLimit for NonZeroUsize {
+    fn into_limit(self) -> Option<usize> {
+        Some(self.get())
+    }
+}
+
+impl<L: IntoLimit> IntoLimit for Option<L> {
+    fn into_limit(self) -> Option<usize> {
+        self.and_then(IntoLimit::into_limit)
+    }
+}
+
+/// Options of a scope; built by the macros.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) limit: Option<usize>,
+}
+
+impl Options {
+    pub fn new(location: &'static Location<'static>) -> Self {
+        Options {
+            location,
+            name: None,
+            limit: None,
+        }
+    }
+
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.limit = limit.into_limit();
+        self
+    }
+}

@@ -1,0 +1,99 @@
+//! `spawn!` dispatch on the child's output type, at compile time, by autoref
+//! specialisation:
+//!
+//! * a child returning `Result<U, E2>` fails the scope with its `Err`
+//!   (`E: From<E2>`) and its handle yields `U`;
+//! * any other child's handle yields its value.
+//!
+//! An `async` block written inline in `spawn!` takes the scope's error type
+//! as its own (`__tg_spawn_block`), so `?` inside it needs no annotation.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::sync::Arc;
+
+use crate::handle::TaskHandle;
+use crate::scope::{Scope, Slot};
+
+/// Names the child future's type `F` for dispatch.
+#[doc(hidden)]
+pub struct TaskProbe<F>(PhantomData<fn() -> F>);
+
+#[doc(hidden)]
+pub fn task_probe<F>(_future: &F) -> TaskProbe<F> {
+    TaskProbe(PhantomData)
+}
+
+/// Picked when the child returns a `Result`.
+#[doc(hidden)]
+pub trait SpawnResult<F, U, E2> {
+    fn __tg_spawn<'s, E>(
+        &self,
+        scope: &'s Scope<E>,
+        slot: Slot,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> TaskHandle<'s, U>
+    where
+        F: Future<Output = Result<U, E2>> + Send + 'static,
+        U: Send + 'static,
+        E: From<E2> + Send + 'static,
+    {
+        scope.spawn_result(slot, name, location, future)
+    }
+
+    /// An inline `async` block: its error type is the scope's.
+    fn __tg_spawn_block<'s>(
+        &self,
+        scope: &'s Scope<E2>,
+        slot: Slot,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> TaskHandle<'s, U>
+    where
+        F: Future<Output = Result<U, E2>> + Send + 'static,
+        U: Send + 'static,
+        E2: Send + 'static,
+    {
+        scope.spawn_result(slot, name, location, future)
+    }
+}
+impl<F, U, E2> SpawnResult<F, U, E2> for &&TaskProbe<F> where F: Future<Output = Result<U, E2>> {}
+
+/// Picked for a child returning anything else.
+#[doc(hidden)]
+pub trait SpawnValue<F: Future> {
+    fn __tg_spawn<'s, E>(
+        &self,
+        scope: &'s Scope<E>,
+        slot: Slot,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> TaskHandle<'s, F::Output>
+    where
+        F: Send + 'static,
+        F::Output: Send + 'static,
+    {
+        scope.spawn_value(slot, name, location, future)
+    }
+
+    fn __tg_spawn_block<'s, E>(
+        &self,
+        scope: &'s Scope<E>,
+        slot: Slot,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> TaskHandle<'s, F::Output>
+    where
+        F: Send + 'static,
+        F::Output: Send + 'static,
+    {
+        scope.spawn_value(slot, name, location, future)
+    }
+}
+impl<F: Future> SpawnValue<F> for &TaskProbe<F> {}

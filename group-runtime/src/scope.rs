@@ -1,0 +1,189 @@
+//! `Scope`: the hidden handle a `#[nursery]` body or a `scope!` block talks
+//! to through `spawn!`, `try_spawn!` and `cancel!`.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::Location;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::ambient;
+use crate::cause::{Cause, ScopeInfo, TaskInfo};
+use crate::child::{self, ChildGuard};
+use crate::handle::TaskHandle;
+use crate::options::Options;
+use crate::shared::Shared;
+
+/// The scope a `#[nursery]` fn or `scope!` block opens. User code never
+/// names it: the macros keep it in a hygienic local and reach it through
+/// `spawn!` & co.
+///
+/// `E` is the scope's error type (`Infallible` for a scope whose body does
+/// not return a `Result`).
+#[doc(hidden)]
+pub struct Scope<E> {
+    pub(crate) shared: Arc<Shared>,
+    _error: PhantomData<fn() -> E>,
+}
+
+/// A permission to start a child: a free slot, a permit of the concurrency
+/// limit, or a refusal because the scope is cancelled.
+#[doc(hidden)]
+pub enum Slot {
+    Free,
+    Permit(OwnedSemaphorePermit),
+    Refused,
+}
+
+impl<E> Scope<E> {
+    /// Opens a scope inside the current one (if any).
+    ///
+    /// # Panics
+    /// If the limit is 0: no task could ever start.
+    pub fn open(options: Options) -> Self {
+        let Options {
+            location,
+            name,
+            limit,
+        } = options;
+        let info = ScopeInfo::new(name, location);
+        let limit = limit.map(|limit| {
+            assert!(
+                limit > 0,
+                "taskgroup: `limit = 0` for the {info}: no task could ever start; \
+                 the limit must be at least 1 (or `None` for no limit)"
+            );
+            Arc::new(Semaphore::new(limit.min(Semaphore::MAX_PERMITS)))
+        });
+        Scope {
+            shared: Arc::new(Shared::new(info, ambient::current(), limit)),
+            _error: PhantomData,
+        }
+    }
+
+    /// `spawn!` without a limit: starts at once unless cancelled.
+    pub fn __slot_now(&self) -> Slot {
+        if self.shared.cancelled.load(SeqCst) {
+            Slot::Refused
+        } else {
+            Slot::Free
+        }
+    }
+
+    /// `spawn!` with a limit: waits for a free slot (backpressure). A
+    /// cancelled scope closes the limit, which ends the wait with a refusal.
+    pub fn __slot_wait(&self) -> impl Future<Output = Slot> + Send + 'static {
+        let limit = self.shared.limit.clone();
+        let cancelled = self.shared.cancelled.load(SeqCst);
+        async move {
+            match limit {
+                _ if cancelled => Slot::Refused,
+                None => Slot::Free,
+                Some(limit) => match limit.acquire_owned().await {
+                    Ok(permit) => Slot::Permit(permit),
+                    Err(_closed) => Slot::Refused,
+                },
+            }
+        }
+    }
+
+    /// `try_spawn!`: a slot if one is free right now.
+    pub fn __slot_try(&self) -> Option<Slot> {
+        if self.shared.cancelled.load(SeqCst) {
+            return None;
+        }
+        match &self.shared.limit {
+            None => Some(Slot::Free),
+            Some(limit) => limit.clone().try_acquire_owned().ok().map(Slot::Permit),
+        }
+    }
+
+    /// `cancel!()`.
+    pub fn __cancel(&self, at: &'static Location<'static>) {
+        self.shared.cancel(Cause::Cancelled { at });
+    }
+
+    pub(crate) fn start<F, T>(
+        &self,
+        slot: Slot,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        future: F,
+        finish: impl FnOnce(F::Output, &Shared, &TaskInfo) -> Option<T> + Send + 'static,
+    ) -> TaskHandle<'_, T>
+    where
+        F: Future + Send + 'static,
+        T: Send + 'static,
+    {
+        let info = TaskInfo::new(name, location);
+        let permit = match slot {
+            Slot::Free => None,
+            Slot::Permit(permit) => Some(permit),
+            Slot::Refused => return TaskHandle::refused(&self.shared, info),
+        };
+        self.shared.task_started();
+        let guard = ChildGuard {
+            shared: self.shared.clone(),
+            permit,
+        };
+        let join = tokio::spawn(child::run(guard, info.clone(), future, finish));
+        TaskHandle::started(&self.shared, info, join)
+    }
+
+    /// A child whose output is the handle's value.
+    pub(crate) fn spawn_value<F>(
+        &self,
+        slot: Slot,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> TaskHandle<'_, F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.start(slot, name, location, future, |output, _, _| Some(output))
+    }
+
+    /// A child returning `Result<U, E2>`: `Ok(u)` is the handle's value,
+    /// `Err(e2)` fails the scope with `E::from(e2)`.
+    pub(crate) fn spawn_result<F, U, E2>(
+        &self,
+        slot: Slot,
+        name: Option<Arc<str>>,
+        location: &'static Location<'static>,
+        future: F,
+    ) -> TaskHandle<'_, U>
+    where
+        F: Future<Output = Result<U, E2>> + Send + 'static,
+        U: Send + 'static,
+        E: From<E2> + Send + 'static,
+    {
+        self.start(
+            slot,
+            name,
+            location,
+            future,
+            |output, shared, task| match output {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    shared.fail_with_error(task, || Box::new(E::from(error)));
+                    None
+                }
+            },
+        )
+    }
+}
+
+impl<E> Drop for Scope<E> {
+    /// The scope's future was dropped before it finished: every child is
+    /// cancelled at once. Drop cannot wait; the children stop at their next
+    /// poll and stay counted until then.
+    fn drop(&mut self) {
+        if !self.shared.finished.load(SeqCst) {
+            self.shared.cancel(Cause::Dropped(self.shared.info.clone()));
+        }
+    }
+}

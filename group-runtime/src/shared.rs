@@ -1,0 +1,172 @@
+//! The state a scope shares with its children: live-task count, first
+//! failure, wake-ups of the scope's runner.
+//!
+//! Cancellation lives in `cancel.rs`; this file is about counting and
+//! failures.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::cause::{panic_message, Cause, ScopeInfo, TaskInfo};
+
+pub(crate) type Payload = Box<dyn Any + Send>;
+
+/// The first error and the first panic recorded in a scope.
+#[derive(Default)]
+pub(crate) struct Failures {
+    /// A child's error, already converted to the scope's error type and boxed.
+    pub(crate) error: Option<Payload>,
+    /// The first panic, with the cause that says who panicked.
+    pub(crate) panic: Option<(Payload, Cause)>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) info: ScopeInfo,
+    pub(crate) parent: Option<Arc<Shared>>,
+    /// Cancelled with this scope; a child of the parent's token.
+    pub(crate) token: CancellationToken,
+    /// Set (after `cause`) when this scope is cancelled, for whatever reason.
+    pub(crate) cancelled: AtomicBool,
+    pub(crate) cause: OnceLock<Cause>,
+    /// Wakes children that are parked, so that they see `cancelled`.
+    pub(crate) stop_children: Notify,
+    /// Wakes the runner: a failure, or the last child stopped while joining.
+    pub(crate) wake_runner: Notify,
+    /// Children spawned and not yet dropped (aborted stragglers included).
+    pub(crate) live: AtomicUsize,
+    /// The runner is waiting for `live` to reach zero.
+    pub(crate) joining: AtomicBool,
+    /// A failure (error or panic) was recorded: the body is being dropped.
+    pub(crate) failed: AtomicBool,
+    /// The runner has joined every child and returned.
+    pub(crate) finished: AtomicBool,
+    pub(crate) failures: Mutex<Failures>,
+    pub(crate) limit: Option<Arc<Semaphore>>,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        info: ScopeInfo,
+        parent: Option<Arc<Shared>>,
+        limit: Option<Arc<Semaphore>>,
+    ) -> Self {
+        let token = match &parent {
+            Some(parent) => parent.token.child_token(),
+            None => CancellationToken::new(),
+        };
+        Shared {
+            info,
+            parent,
+            token,
+            cancelled: AtomicBool::new(false),
+            cause: OnceLock::new(),
+            stop_children: Notify::new(),
+            wake_runner: Notify::new(),
+            live: AtomicUsize::new(0),
+            joining: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+            failures: Mutex::new(Failures::default()),
+            limit,
+        }
+    }
+
+    /// Never panics, even if a thread panicked while holding the lock: the
+    /// data is two `Option`s that are always consistent.
+    fn failures(&self) -> MutexGuard<'_, Failures> {
+        self.failures.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn is_failed(&self) -> bool {
+        self.failed.load(SeqCst)
+    }
+
+    /// A child returned `Err`. The first error cancels the scope; an error
+    /// from a child of an already-cancelled scope is dropped (errgroup).
+    pub(crate) fn fail_with_error(&self, task: &TaskInfo, error: impl FnOnce() -> Payload) {
+        {
+            let mut failures = self.failures();
+            if self.cancelled.load(SeqCst) {
+                return;
+            }
+            failures.error = Some(error());
+            self.failed.store(true, SeqCst);
+        }
+        self.cancel(Cause::TaskFailed(task.clone()));
+    }
+
+    /// The body returned `Err`. Returns `false` when a child had already
+    /// failed: that earlier failure is the scope's result.
+    pub(crate) fn fail_from_body(&self) -> bool {
+        {
+            let _failures = self.failures();
+            if self.failed.swap(true, SeqCst) {
+                return false;
+            }
+        }
+        self.cancel(Cause::BodyFailed(self.info.clone()));
+        true
+    }
+
+    /// A child or the body panicked. Panics are never dropped: the first one
+    /// is kept even if the scope was already cancelled, and resumed by the
+    /// runner once every child has stopped.
+    pub(crate) fn fail_with_panic(&self, payload: Payload, who: Who<'_>) {
+        let message = panic_message(&*payload);
+        let cause = match who {
+            Who::Task(task) => Cause::TaskPanicked {
+                task: task.clone(),
+                message,
+            },
+            Who::Body => Cause::BodyPanicked {
+                scope: self.info.clone(),
+                message,
+            },
+        };
+        {
+            let mut failures = self.failures();
+            if failures.panic.is_none() {
+                failures.panic = Some((payload, cause.clone()));
+            }
+            self.failed.store(true, SeqCst);
+        }
+        self.cancel(cause);
+    }
+
+    pub(crate) fn take_panic(&self) -> Option<(Payload, Cause)> {
+        self.failures().panic.take()
+    }
+
+    pub(crate) fn take_error(&self) -> Option<Payload> {
+        self.failures().error.take()
+    }
+
+    /// Called when a child is spawned.
+    pub(crate) fn task_started(&self) {
+        self.live.fetch_add(1, SeqCst);
+    }
+
+    /// Called when a child's future is gone (finished, failed or aborted).
+    pub(crate) fn task_stopped(&self) {
+        // SeqCst pairs with `joining` (store, then load of `live`) in the
+        // runner: one of the two sides sees the other, so no wake-up is lost.
+        if self.live.fetch_sub(1, SeqCst) == 1 && self.joining.load(SeqCst) {
+            self.wake_runner.notify_one();
+        }
+    }
+
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(SeqCst)
+    }
+}
+
+/// Who panicked.
+#[derive(Clone, Copy)]
+pub(crate) enum Who<'a> {
+    Task(&'a TaskInfo),
+    Body,
+}
