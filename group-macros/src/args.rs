@@ -50,12 +50,13 @@ impl Parse for Arg {
         let key: Ident = input.parse().map_err(|error| {
             syn::Error::new(error.span(), format!("expected an option name; {ACCEPTED}"))
         })?;
-        input.parse::<Token![=]>().map_err(|error| {
-            syn::Error::new(
-                error.span(),
+        if !input.peek(Token![=]) {
+            return Err(syn::Error::new(
+                key.span(),
                 format!("expected `=` after `{key}`; {ACCEPTED}"),
-            )
-        })?;
+            ));
+        }
+        input.parse::<Token![=]>()?;
         let value: Expr = input.parse()?;
         Ok(Arg {
             key,

@@ -5,9 +5,10 @@
 //! The handle's name has `Span::mixed_site()` hygiene: user code can neither
 //! name nor shadow it, while the local `macro_rules!` defined next to it
 //! (same hygiene context) can. Because the macros are local, they resolve
-//! inside closures, `println!`, `tokio::select!` and any other macro, bind
-//! to the innermost scope when scopes nest, and do not exist in nested `fn`
-//! items.
+//! inside closures, `println!`, `tokio::select!` and any other macro, and
+//! bind to the innermost scope when scopes nest. (They are also visible in a
+//! nested `fn` item, where the hidden handle is not: that use fails to
+//! compile, though not yet with a message of ours.)
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;

@@ -42,7 +42,7 @@ fn not_async(function: &ItemFn) -> syn::Error {
             span,
             "`#[nursery]` must come before (above) `#[tokio::main]` / `#[tokio::test]`: \
              they turn the `async fn` into a plain `fn` before `#[nursery]` sees it. \
-             Write `#[nursery]` first, then `#[tokio::main]`",
+             Write `#[nursery]` first, then `#[tokio::main]` or `#[tokio::test]`",
         )
     } else {
         syn::Error::new(

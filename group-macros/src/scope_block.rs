@@ -31,9 +31,47 @@ fn split(input: TokenStream) -> (Option<TokenStream>, TokenStream) {
     }
 }
 
+/// `scope!(limit = 2 { … })`: options and a block without the `;`. Gives
+/// the error and the block, which is still expanded as the body.
+fn missing_semicolon(input: &TokenStream) -> Option<(syn::Error, TokenStream)> {
+    let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
+    let looks_like_options = matches!(
+        (tokens.first(), tokens.get(1)),
+        (Some(TokenTree::Ident(_)), Some(TokenTree::Punct(eq))) if eq.as_char() == '='
+    );
+    let has_semicolon = tokens
+        .iter()
+        .any(|token| matches!(token, TokenTree::Punct(p) if p.as_char() == ';'));
+    match tokens.last() {
+        Some(TokenTree::Group(group))
+            if looks_like_options && !has_semicolon && group.delimiter() == Delimiter::Brace =>
+        {
+            let error = syn::Error::new(
+                group.span_open(),
+                "options and the body of `scope!` are separated by `;`: \
+                 write `scope!(limit = 8; { … })`",
+            );
+            Some((error, group.stream()))
+        }
+        _ => None,
+    }
+}
+
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
+    if let Some((error, body)) = missing_semicolon(&input) {
+        errors.push(error);
+        return expand_parts(None, body, errors);
+    }
     let (options, body) = split(input);
+    expand_parts(options, body, errors)
+}
+
+fn expand_parts(
+    options: Option<TokenStream>,
+    body: TokenStream,
+    mut errors: Errors,
+) -> TokenStream {
     let args = match options {
         Some(options) => args::parse(options, &mut errors),
         None => args::Args::default(),

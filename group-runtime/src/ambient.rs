@@ -103,25 +103,27 @@ pub fn cause() -> Option<Cause> {
     with_current(|shared| shared.and_then(Shared::cause))
 }
 
-/// Completes when the current scope (or an enclosing one) is cancelled; use
-/// it to stop cooperatively, e.g. in `tokio::select!`. Outside any scope it
-/// never completes.
+/// Completes when the current scope (or an enclosing one) is cancelled, and
+/// once the scope has returned. Outside any scope it never completes.
 ///
-/// The future is `Send + 'static`: it can be moved into other futures.
+/// Children are aborted at once when their scope is cancelled (their future
+/// is dropped at its next `.await`), so a child usually observes its
+/// cancellation in a `Drop` impl, with [`cause`]. `cancelled()` is for code
+/// that keeps running: the body after `cancel!()`, or a future that must
+/// stop on its own, in `tokio::select!`. The future is `Send + 'static`.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// use taskgroup::scope;
-/// let r: Result<(), &str> = scope! {
-///     spawn!(async {
-///         taskgroup::cancelled().await; // woken when the sibling fails
-///         Ok::<_, &str>(())
-///     });
-///     spawn!(async { Err::<(), _>("boom") });
-///     Ok(())
+/// let answer = scope! {
+///     cancel!(); // we have what we need
+///     tokio::select! {
+///         () = taskgroup::cancelled() => "stopped",
+///         () = std::future::pending() => unreachable!(),
+///     }
 /// };
-/// assert_eq!(r, Err("boom"));
+/// assert_eq!(answer, "stopped");
 /// # }
 /// ```
 pub fn cancelled() -> impl Future<Output = ()> + Send + 'static {

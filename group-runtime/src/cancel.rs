@@ -73,8 +73,38 @@ impl Shared {
         }
     }
 
-    /// Cancelled by `cancel!()` (and not failed): the body goes on.
-    pub(crate) fn is_cancelled_on_purpose(&self) -> bool {
-        !self.is_failed() && matches!(self.cause.get(), Some(Cause::Cancelled { .. }))
+    /// The scope's future is being dropped: cancelled as
+    /// [`Cause::Dropped`], or as [`Cause::Parent`] when the drop is an
+    /// enclosing scope's cancellation reaching it.
+    pub(crate) fn cancel_on_drop(&self) {
+        if self
+            .parent
+            .as_ref()
+            .is_some_and(|parent| parent.is_cancelled())
+        {
+            self.cancel_from_parent();
+        } else {
+            self.cancel(Cause::Dropped(self.info.clone()));
+        }
+    }
+
+    /// Cancelled by `cancel!()` (here or in an enclosing scope) while every
+    /// body involved goes on: no scope on the way up failed or is being
+    /// dropped. Only then can a task's missing value be awaited in vain.
+    pub(crate) fn is_cancelled_while_bodies_go_on(&self) -> bool {
+        if !self.is_cancelled() {
+            return false;
+        }
+        let mut scope = self;
+        loop {
+            let dropped = matches!(scope.cause.get(), Some(Cause::Dropped(_)));
+            if scope.is_failed() || dropped {
+                return false;
+            }
+            match &scope.parent {
+                Some(parent) => scope = parent,
+                None => return true,
+            }
+        }
     }
 }

@@ -63,7 +63,9 @@ where
     let mut stop = pin!(shared.stop_children.notified());
     let mut future = pin!(Some(future));
     let output = poll_fn(|cx| {
-        if shared.cancelled.load(std::sync::atomic::Ordering::SeqCst) {
+        // The whole chain: an enclosing scope's cancellation stops this
+        // child even before this scope's runner has passed it on.
+        if shared.is_cancelled() {
             discard(future.as_mut(), &mut ambient, shared, &task);
             return Poll::Ready(None);
         }

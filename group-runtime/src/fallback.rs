@@ -21,10 +21,10 @@
 #[macro_export]
 macro_rules! spawn {
     ($($tokens:tt)*) => {
-        ::core::compile_error! {
-            "`spawn!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block \
-     (not outside one, and not in a nested `fn` item)"
-        }
+        ::core::compile_error!(::core::concat!(
+            "`spawn!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block ",
+            "(not outside one, and not in a nested `fn` item)",
+        ))
     };
 }
 
@@ -47,10 +47,10 @@ macro_rules! spawn {
 #[macro_export]
 macro_rules! try_spawn {
     ($($tokens:tt)*) => {
-        ::core::compile_error! {
-            "`try_spawn!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block \
-             (not outside one, and not in a nested `fn` item)"
-        }
+        ::core::compile_error!(::core::concat!(
+            "`try_spawn!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block ",
+            "(not outside one, and not in a nested `fn` item)",
+        ))
     };
 }
 
@@ -73,9 +73,9 @@ macro_rules! try_spawn {
 #[macro_export]
 macro_rules! cancel {
     ($($tokens:tt)*) => {
-        ::core::compile_error! {
-            "`cancel!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block \
-     (not outside one, and not in a nested `fn` item)"
-        }
+        ::core::compile_error!(::core::concat!(
+            "`cancel!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block ",
+            "(not outside one, and not in a nested `fn` item)",
+        ))
     };
 }

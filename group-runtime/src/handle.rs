@@ -24,8 +24,10 @@ use crate::shared::Shared;
 /// Awaiting yields `U` for a child returning `Result<U, E2>` (the `Err`
 /// fails the scope instead), or the plain value otherwise. If the child
 /// failed, the scope is already cancelling the body, so the `.await` never
-/// returns; awaiting a child that `cancel!()` stopped before it finished
-/// panics with a message naming the task, since no value exists.
+/// returns; awaiting a child that was cancelled before it finished (by
+/// `cancel!()` or an enclosing scope's cancellation, while the body goes on)
+/// panics with a message naming the task and the cause, since no value
+/// exists.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -81,15 +83,18 @@ impl<'scope, T> TaskHandle<'scope, T> {
     }
 
     fn no_value(&self) -> Poll<T> {
-        if self.shared.is_cancelled_on_purpose() {
+        if self.shared.is_cancelled_while_bodies_go_on() {
+            let cause = self.shared.cause().map(|cause| cause.to_string());
             panic!(
-                "taskgroup: {} was stopped by `cancel!()` before it produced a value, \
+                "taskgroup: {} was cancelled before it produced a value ({}), \
                  so its handle cannot be awaited",
-                self.info
+                self.info,
+                cause.as_deref().unwrap_or("cancelled")
             );
         }
-        // The task failed or the scope is being cancelled by a failure or by
-        // an enclosing scope: the runner drops the body, this await with it.
+        // The task failed, or a scope on the way up is failing or being
+        // dropped (or the runtime is shutting down): the body awaiting here
+        // is about to be dropped, this await with it.
         Poll::Pending
     }
 }

@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use crate::ambient;
 use crate::scope::Scope;
@@ -20,14 +20,65 @@ pub(crate) enum Outcome<R> {
     ChildError(Payload),
 }
 
-/// Drops the body in place, inside the ambient scope, recording a panic
-/// raised by its `Drop`.
-fn discard<B>(mut body: Pin<&mut Option<B>>, ambient: &mut Option<Arc<Shared>>, shared: &Shared) {
-    let dropped = catch_unwind(AssertUnwindSafe(|| {
-        ambient::enter(ambient, || body.set(None));
-    }));
-    if let Err(payload) = dropped {
-        shared.fail_with_panic(payload, Who::Body);
+/// The body, polled and dropped inside the ambient scope. If the runner is
+/// dropped with the body still alive (the scope's future was dropped), the
+/// scope is cancelled first, so the body's `Drop` impls see why.
+struct Body<'a, B> {
+    future: Option<Pin<Box<B>>>,
+    ambient: Option<Arc<Shared>>,
+    shared: &'a Shared,
+}
+
+impl<B: Future> Body<'_, B> {
+    /// `None` once the body is gone; a panic is recorded and drops it.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Option<Poll<B::Output>> {
+        let future = self.future.as_mut()?;
+        let ambient = &mut self.ambient;
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            ambient::enter(ambient, || future.as_mut().poll(cx))
+        }));
+        match polled {
+            Ok(Poll::Pending) => Some(Poll::Pending),
+            Ok(ready) => {
+                self.discard();
+                Some(ready)
+            }
+            Err(payload) => {
+                self.discard();
+                self.shared.fail_with_panic(payload, Who::Body);
+                None
+            }
+        }
+    }
+
+    /// Drops the body, recording a panic raised by its `Drop`.
+    fn discard(&mut self) {
+        let Some(future) = self.future.take() else {
+            return;
+        };
+        let ambient = &mut self.ambient;
+        let dropped = catch_unwind(AssertUnwindSafe(|| {
+            ambient::enter(ambient, || drop(future));
+        }));
+        if let Err(payload) = dropped {
+            self.shared.fail_with_panic(payload, Who::Body);
+        }
+    }
+}
+
+impl<B> Drop for Body<'_, B> {
+    fn drop(&mut self) {
+        let Some(future) = self.future.take() else {
+            return;
+        };
+        self.shared.cancel_on_drop();
+        let ambient = &mut self.ambient;
+        let dropped = catch_unwind(AssertUnwindSafe(|| {
+            ambient::enter(ambient, || drop(future));
+        }));
+        if let Err(payload) = dropped {
+            self.shared.fail_with_panic(payload, Who::Body);
+        }
     }
 }
 
@@ -36,16 +87,17 @@ impl<E> Scope<E> {
     /// the body returned is a failure (`Err`), which cancels the children.
     ///
     /// Returns only after every child has stopped. A panic (of the body or
-    /// of a child) is resumed here, after the join. When an enclosing scope
-    /// cancelled this one, this never returns: the enclosing scope is about
-    /// to drop it (cancellation unwinds to the scope that started it).
+    /// of a child) is resumed here, after the join.
+    ///
+    /// An enclosing scope's cancellation acts like `cancel!()` on this one:
+    /// the children are cancelled and joined while the body goes on (if the
+    /// enclosing scope is failing, it drops this whole future anyway).
     pub(crate) async fn drive<B: Future>(
         &self,
         body: B,
         is_failure: fn(&B::Output) -> bool,
     ) -> Outcome<B::Output> {
         let shared = &*self.shared;
-        let mut ambient = Some(self.shared.clone());
         let mut wake = pin!(shared.wake_runner.notified());
         let mut parent = pin!(async {
             match &shared.parent {
@@ -53,42 +105,36 @@ impl<E> Scope<E> {
                 None => pending().await,
             }
         });
-        let mut by_parent = false;
-        let mut body = pin!(Some(body));
+        let mut parent_cancelled = false;
+        let mut watch_parent = |cx: &mut Context<'_>| {
+            if !parent_cancelled && parent.as_mut().poll(cx).is_ready() {
+                parent_cancelled = true;
+                shared.cancel_from_parent();
+            }
+        };
+        let mut body = Body {
+            future: Some(Box::pin(body)),
+            ambient: Some(self.shared.clone()),
+            shared,
+        };
         let mut value = None;
 
-        // Phase 1: the body runs until it returns, fails, or is cancelled.
+        // Phase 1: the body runs until it returns or a failure drops it.
         poll_fn(|cx| loop {
+            watch_parent(cx);
             if shared.is_failed() {
-                discard(body.as_mut(), &mut ambient, shared);
+                body.discard();
                 return Poll::Ready(());
             }
-            if parent.as_mut().poll(cx).is_ready() {
-                shared.cancel_from_parent();
-                by_parent = true;
-                discard(body.as_mut(), &mut ambient, shared);
-                return Poll::Ready(());
-            }
-            let Some(running) = body.as_mut().as_pin_mut() else {
-                return Poll::Ready(());
-            };
-            let polled = catch_unwind(AssertUnwindSafe(|| {
-                ambient::enter(&mut ambient, || running.poll(cx))
-            }));
-            match polled {
-                Ok(Poll::Ready(output)) => {
-                    discard(body.as_mut(), &mut ambient, shared);
+            match body.poll(cx) {
+                None => return Poll::Ready(()),
+                Some(Poll::Ready(output)) => {
                     if !is_failure(&output) || shared.fail_from_body() {
                         value = Some(output);
                     }
                     return Poll::Ready(());
                 }
-                Ok(Poll::Pending) => {}
-                Err(payload) => {
-                    discard(body.as_mut(), &mut ambient, shared);
-                    shared.fail_with_panic(payload, Who::Body);
-                    return Poll::Ready(());
-                }
+                Some(Poll::Pending) => {}
             }
             if wake.as_mut().poll(cx).is_ready() {
                 // Something happened (a failure): look again.
@@ -103,13 +149,10 @@ impl<E> Scope<E> {
         // still cancels the remaining children.
         shared.joining.store(true, SeqCst);
         poll_fn(|cx| loop {
-            if shared.live() == 0 {
+            if shared.children() == 0 {
                 return Poll::Ready(());
             }
-            if !by_parent && parent.as_mut().poll(cx).is_ready() {
-                shared.cancel_from_parent();
-                by_parent = true;
-            }
+            watch_parent(cx);
             if wake.as_mut().poll(cx).is_ready() {
                 wake.set(shared.wake_runner.notified());
                 continue;
@@ -117,22 +160,29 @@ impl<E> Scope<E> {
             return Poll::Pending;
         })
         .await;
-        shared.finished.store(true, SeqCst);
+        // Taken before the scope's hold is released: a panic still recorded
+        // at release time would be handed to the enclosing scope.
+        let panic = shared.take_panic();
+        let error = shared.take_error();
+        // Like Go's context after `Wait`: tokens handed out are cancelled.
+        shared.token.cancel();
+        shared.release();
 
-        if let Some((payload, cause)) = shared.take_panic() {
+        if let Some((payload, cause)) = panic {
             eprintln!(
                 "taskgroup: resuming a panic in the caller of the {}: {cause}",
                 shared.info
             );
             resume_unwind(payload);
         }
-        if let Some(error) = shared.take_error() {
+        if let Some(error) = error {
             return Outcome::ChildError(error);
         }
         match value {
-            Some(value) if !by_parent => Outcome::Body(value),
-            // Cancelled from outside: the enclosing scope drops us.
-            _ => pending().await,
+            Some(value) => Outcome::Body(value),
+            // Unreachable: without a value the body failed, and its failure
+            // (a panic or an error) was handled above.
+            None => pending().await,
         }
     }
 }

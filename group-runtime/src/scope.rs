@@ -65,7 +65,7 @@ impl<E> Scope<E> {
 
     /// `spawn!` without a limit: starts at once unless cancelled.
     pub fn __slot_now(&self) -> Slot {
-        if self.shared.cancelled.load(SeqCst) {
+        if self.shared.is_cancelled() {
             Slot::Refused
         } else {
             Slot::Free
@@ -76,7 +76,7 @@ impl<E> Scope<E> {
     /// cancelled scope closes the limit, which ends the wait with a refusal.
     pub fn __slot_wait(&self) -> impl Future<Output = Slot> + Send + 'static {
         let limit = self.shared.limit.clone();
-        let cancelled = self.shared.cancelled.load(SeqCst);
+        let cancelled = self.shared.is_cancelled();
         async move {
             match limit {
                 _ if cancelled => Slot::Refused,
@@ -91,7 +91,7 @@ impl<E> Scope<E> {
 
     /// `try_spawn!`: a slot if one is free right now.
     pub fn __slot_try(&self) -> Option<Slot> {
-        if self.shared.cancelled.load(SeqCst) {
+        if self.shared.is_cancelled() {
             return None;
         }
         match &self.shared.limit {
@@ -183,7 +183,8 @@ impl<E> Drop for Scope<E> {
     /// poll and stay counted until then.
     fn drop(&mut self) {
         if !self.shared.finished.load(SeqCst) {
-            self.shared.cancel(Cause::Dropped(self.shared.info.clone()));
+            self.shared.cancel_on_drop();
         }
+        self.shared.release();
     }
 }

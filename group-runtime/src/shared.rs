@@ -36,9 +36,15 @@ pub(crate) struct Shared {
     pub(crate) stop_children: Notify,
     /// Wakes the runner: a failure, or the last child stopped while joining.
     pub(crate) wake_runner: Notify,
-    /// Children spawned and not yet dropped (aborted stragglers included).
-    pub(crate) live: AtomicUsize,
-    /// The runner is waiting for `live` to reach zero.
+    /// What keeps this scope alive: one hold for the scope itself (released
+    /// when it finishes or is dropped), one per child task not yet dropped
+    /// (aborted stragglers included), one per nested scope not yet fully
+    /// stopped. At zero the scope is gone, and it releases its own hold on
+    /// its parent: a parent never finishes while a grandchild still runs.
+    live: AtomicUsize,
+    /// The scope's own hold is still counted in `live`.
+    held: AtomicBool,
+    /// The runner is waiting for `live` to fall to the scope's own hold.
     pub(crate) joining: AtomicBool,
     /// A failure (error or panic) was recorded: the body is being dropped.
     pub(crate) failed: AtomicBool,
@@ -55,7 +61,10 @@ impl Shared {
         limit: Option<Arc<Semaphore>>,
     ) -> Self {
         let token = match &parent {
-            Some(parent) => parent.token.child_token(),
+            Some(parent) => {
+                parent.task_started();
+                parent.token.child_token()
+            }
             None => CancellationToken::new(),
         };
         Shared {
@@ -66,7 +75,8 @@ impl Shared {
             cause: OnceLock::new(),
             stop_children: Notify::new(),
             wake_runner: Notify::new(),
-            live: AtomicUsize::new(0),
+            live: AtomicUsize::new(1),
+            held: AtomicBool::new(true),
             joining: AtomicBool::new(false),
             failed: AtomicBool::new(false),
             finished: AtomicBool::new(false),
@@ -127,6 +137,15 @@ impl Shared {
                 message,
             },
         };
+        self.record_panic(payload, cause);
+    }
+
+    fn record_panic(&self, payload: Payload, cause: Cause) {
+        if self.finished.load(SeqCst) {
+            // Nobody will resume it here any more (a straggler of a dropped
+            // scope): hand it to the enclosing scope.
+            return self.forward_panic(payload, cause);
+        }
         {
             let mut failures = self.failures();
             if failures.panic.is_none() {
@@ -137,6 +156,19 @@ impl Shared {
         self.cancel(cause);
     }
 
+    /// Passes a panic that this scope can no longer resume (it was dropped)
+    /// to the enclosing scope, which resumes it after its own join.
+    fn forward_panic(&self, payload: Payload, cause: Cause) {
+        match &self.parent {
+            Some(parent) => parent.record_panic(payload, cause),
+            None => eprintln!(
+                "taskgroup: a panic in the {} could not be resumed: the scope's future was \
+                 dropped and no enclosing scope remains ({cause})",
+                self.info
+            ),
+        }
+    }
+
     pub(crate) fn take_panic(&self) -> Option<(Payload, Cause)> {
         self.failures().panic.take()
     }
@@ -145,22 +177,50 @@ impl Shared {
         self.failures().error.take()
     }
 
-    /// Called when a child is spawned.
+    /// Called when a child is spawned (or a nested scope opened).
     pub(crate) fn task_started(&self) {
         self.live.fetch_add(1, SeqCst);
     }
 
-    /// Called when a child's future is gone (finished, failed or aborted).
+    /// Called when a child's future is gone (finished, failed or aborted),
+    /// or a nested scope has fully stopped.
     pub(crate) fn task_stopped(&self) {
         // SeqCst pairs with `joining` (store, then load of `live`) in the
         // runner: one of the two sides sees the other, so no wake-up is lost.
-        if self.live.fetch_sub(1, SeqCst) == 1 && self.joining.load(SeqCst) {
-            self.wake_runner.notify_one();
+        match self.live.fetch_sub(1, SeqCst) {
+            // Only the scope's own hold is left: the join is complete.
+            2 if self.joining.load(SeqCst) => self.wake_runner.notify_one(),
+            // Everything is gone, the scope itself included.
+            1 => self.stopped(),
+            _ => {}
         }
     }
 
-    pub(crate) fn live(&self) -> usize {
-        self.live.load(SeqCst)
+    /// Releases the scope's own hold: the runner has joined, or the scope's
+    /// future was dropped. Idempotent.
+    pub(crate) fn release(&self) {
+        self.finished.store(true, SeqCst);
+        if self.held.swap(false, SeqCst) {
+            self.task_stopped();
+        }
+    }
+
+    /// Children still counted (not the scope's own hold).
+    pub(crate) fn children(&self) -> usize {
+        self.live
+            .load(SeqCst)
+            .saturating_sub(usize::from(self.held.load(SeqCst)))
+    }
+
+    /// The scope and all its descendants are gone.
+    fn stopped(&self) {
+        if let Some((payload, cause)) = self.take_panic() {
+            // Recorded by a straggler after the scope's future was dropped.
+            self.forward_panic(payload, cause);
+        }
+        if let Some(parent) = &self.parent {
+            parent.task_stopped();
+        }
     }
 }
 
