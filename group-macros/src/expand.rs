@@ -46,73 +46,32 @@ pub(crate) fn imports(krate: &TokenStream) -> TokenStream {
     }
 }
 
-/// `macro_rules! spawn`, `try_spawn`, `cancel` bound to this scope.
+/// `macro_rules! spawn`, `try_spawn`, `cancel` bound to this scope. The
+/// first two forward to the hidden `spawn_task!` proc macro (`spawn.rs`),
+/// which generates the code on the user's spans.
 pub(crate) fn local_macros(args: &Args, names: &Names) -> TokenStream {
     let krate = args.krate();
     let scope = &names.scope;
     // With a limit, `spawn!` waits for a free slot (backpressure); without
     // one it never awaits, so it also works in non-async closures.
-    let slot = if args.limit.is_some() {
-        quote!(#scope.__slot_wait().await)
-    } else {
-        quote!(#scope.__slot_now())
-    };
-    let location = quote!(#krate::__private::Location::caller());
-    let some_name = quote!(::core::option::Option::Some(::core::convert::Into::into($name)));
-    let no_name = quote!(::core::option::Option::None);
-    // One arm per shape; an inline `async` block dispatches through
-    // `__tg_spawn_block`, which gives the block the scope's error type.
-    let spawn_arm = |name: &TokenStream, method: &str, future: TokenStream| {
-        let method = Ident::new(method, Span::call_site());
-        quote! {{
-            let __tg_future = #future;
-            let __tg_slot = #slot;
-            (&&&#krate::__private::task_probe(&__tg_future))
-                .#method(&#scope, __tg_slot, #name, #location, __tg_future)
-        }}
-    };
-    let try_arm = |name: &TokenStream, method: &str, future: TokenStream| {
-        let method = Ident::new(method, Span::call_site());
-        quote! {{
-            let __tg_future = #future;
-            match #scope.__slot_try() {
-                ::core::option::Option::Some(__tg_slot) => ::core::option::Option::Some(
-                    (&&&#krate::__private::task_probe(&__tg_future))
-                        .#method(&#scope, __tg_slot, #name, #location, __tg_future),
-                ),
-                ::core::option::Option::None => ::core::option::Option::None,
-            }
-        }}
-    };
-    let block = quote!(async $($block)+);
-    let future = quote!($future);
-    let spawn_named_block = spawn_arm(&some_name, "__tg_spawn_block", block.clone());
-    let spawn_named = spawn_arm(&some_name, "__tg_spawn", future.clone());
-    let spawn_block = spawn_arm(&no_name, "__tg_spawn_block", block.clone());
-    let spawn_plain = spawn_arm(&no_name, "__tg_spawn", future.clone());
-    let try_named_block = try_arm(&some_name, "__tg_spawn_block", block.clone());
-    let try_named = try_arm(&some_name, "__tg_spawn", future.clone());
-    let try_block = try_arm(&no_name, "__tg_spawn_block", block);
-    let try_plain = try_arm(&no_name, "__tg_spawn", future);
+    let limited = args.limit.is_some();
     quote! {
         #[allow(unused_macros)]
         macro_rules! spawn {
-            (name = $name:expr, async $($block:tt)+) => { #spawn_named_block };
-            (name = $name:expr, $future:expr $(,)?) => { #spawn_named };
-            (async $($block:tt)+) => { #spawn_block };
-            ($future:expr $(,)?) => { #spawn_plain };
+            ($($tokens:tt)*) => {
+                #krate::__private::spawn_task! { [#krate] #scope spawn #limited ; $($tokens)* }
+            };
         }
         #[allow(unused_macros)]
         macro_rules! try_spawn {
-            (name = $name:expr, async $($block:tt)+) => { #try_named_block };
-            (name = $name:expr, $future:expr $(,)?) => { #try_named };
-            (async $($block:tt)+) => { #try_block };
-            ($future:expr $(,)?) => { #try_plain };
+            ($($tokens:tt)*) => {
+                #krate::__private::spawn_task! { [#krate] #scope try_spawn #limited ; $($tokens)* }
+            };
         }
         #[allow(unused_macros)]
         macro_rules! cancel {
             () => {
-                #scope.__cancel(#location)
+                #scope.__cancel(#krate::__private::Location::caller())
             };
         }
     }

@@ -5,12 +5,13 @@
 //! Each entry point only converts the token streams; the work lives in one
 //! module per phase, all on `proc_macro2` so it is unit-testable:
 //! `args` (options), `nursery` (the attribute), `scope_block` (`scope!`),
-//! `expand` (the code both generate).
+//! `expand` (the code both generate), `spawn` (the body of `spawn!`).
 
 mod args;
 mod expand;
 mod nursery;
 mod scope_block;
+mod spawn;
 
 use proc_macro::TokenStream;
 
@@ -33,4 +34,11 @@ pub fn nursery(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn scope(input: TokenStream) -> TokenStream {
     scope_block::expand(input.into()).into()
+}
+
+/// The body of the local `spawn!` / `try_spawn!` macros. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __spawn_task(input: TokenStream) -> TokenStream {
+    spawn::expand(input.into()).into()
 }

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod ambient;
+mod bounds;
 mod cancel;
 mod cause;
 mod child;
@@ -26,6 +27,7 @@ pub use options::IntoLimit;
 /// without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::bounds::{parallel, ParallelTask, ScopeError};
     pub use crate::mode::{Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
     pub use crate::options::Options;
     pub use crate::probe::{task_probe, SpawnResult, SpawnValue, TaskProbe};

@@ -13,6 +13,7 @@ use std::marker::PhantomData;
 use std::panic::Location;
 use std::sync::Arc;
 
+use crate::bounds::ScopeError;
 use crate::handle::TaskHandle;
 use crate::scope::{Scope, Slot};
 
@@ -39,7 +40,7 @@ pub trait SpawnResult<F, U, E2> {
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
-        E: From<E2> + Send + 'static,
+        E: ScopeError<E2> + Send + 'static,
     {
         scope.spawn_result(slot, name, location, future)
     }

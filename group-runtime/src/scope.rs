@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::ambient;
+use crate::bounds::ScopeError;
 use crate::cause::{Cause, ScopeInfo, TaskInfo};
 use crate::child::{self, ChildGuard};
 use crate::handle::TaskHandle;
@@ -159,7 +160,7 @@ impl<E> Scope<E> {
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
-        E: From<E2> + Send + 'static,
+        E: ScopeError<E2> + Send + 'static,
     {
         self.start(
             slot,
@@ -169,7 +170,7 @@ impl<E> Scope<E> {
             |output, shared, task| match output {
                 Ok(value) => Some(value),
                 Err(error) => {
-                    shared.fail_with_error(task, || Box::new(E::from(error)));
+                    shared.fail_with_error(task, || Box::new(E::from_task_error(error)));
                     None
                 }
             },

@@ -1,0 +1,177 @@
+//! The body of the local `spawn!` / `try_spawn!` macros. Each local macro
+//! forwards its tokens here (with the hidden scope handle), so that the
+//! generated calls carry the user's spans: a future that is not `Send`,
+//! borrows a local, or fails with an error the scope cannot take is
+//! reported on the future itself, not on the whole `#[nursery]` or `scope!`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::spanned::Spanned;
+use syn::{bracketed, Expr, Ident, LitBool, Token};
+
+/// What the local macro passes: `[krate] scope kind limited ; tokens`.
+struct Forwarded {
+    krate: TokenStream,
+    scope: Ident,
+    kind: Ident,
+    limited: bool,
+    tokens: TokenStream,
+}
+
+impl Parse for Forwarded {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let content;
+        bracketed!(content in input);
+        let krate = content.parse()?;
+        let scope = input.parse()?;
+        let kind = input.parse()?;
+        let limited: LitBool = input.parse()?;
+        input.parse::<Token![;]>()?;
+        Ok(Forwarded {
+            krate,
+            scope,
+            kind,
+            limited: limited.value,
+            tokens: input.parse()?,
+        })
+    }
+}
+
+const USAGE: &str = "write `spawn!(future)` or `spawn!(name = \"…\", future)`, \
+                     e.g. `spawn!(fetch(id))` or `spawn!(async move { … })`";
+
+/// `name = …,` options, then the future.
+struct Call {
+    name: Option<Expr>,
+    future: Expr,
+}
+
+impl Parse for Call {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut name = None;
+        while input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let value: Expr = input.parse()?;
+            input.parse::<Token![,]>().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    format!("expected `,` after `{key} = …`; {USAGE}"),
+                )
+            })?;
+            match key.to_string().as_str() {
+                "name" if name.is_none() => name = Some(value),
+                "name" => return Err(syn::Error::new(key.span(), "duplicate option `name`")),
+                other => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown task option `{other}`; accepted: `name = \"…\"`"),
+                    ))
+                }
+            }
+        }
+        if input.is_empty() {
+            return Err(input.error(format!("missing future: {USAGE}")));
+        }
+        let future = input.parse()?;
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(input.error(format!("unexpected tokens after the future; {USAGE}")));
+        }
+        Ok(Call { name, future })
+    }
+}
+
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let forwarded = match syn::parse2::<Forwarded>(input) {
+        Ok(forwarded) => forwarded,
+        Err(error) => return error.to_compile_error(),
+    };
+    let Forwarded {
+        krate,
+        scope,
+        kind,
+        limited,
+        tokens,
+    } = forwarded;
+    let call = match Call::parse.parse2(tokens) {
+        Ok(call) => call,
+        // A placeholder of any type, so one mistake gives one error.
+        Err(error) => {
+            let error = error.to_compile_error();
+            return quote!({ #error; ::core::unreachable!() });
+        }
+    };
+    let trying = kind == "try_spawn";
+    generate(&krate, &scope, trying, limited, &call)
+}
+
+/// The same tokens, located at `span`: a call whose path keeps the outer
+/// macro's span would be reported on the whole `#[nursery]` / `scope!`.
+fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(token.span().located_at(span));
+            token
+        })
+        .collect()
+}
+
+fn generate(
+    krate: &TokenStream,
+    scope: &Ident,
+    trying: bool,
+    limited: bool,
+    call: &Call,
+) -> TokenStream {
+    let span = call.future.span();
+    let located_krate = respan(krate, span);
+    let hidden = |name: &str| Ident::new(name, Span::mixed_site().located_at(span));
+    let (future_var, slot_var) = (hidden("__tg_future"), hidden("__tg_slot"));
+    let future = &call.future;
+    // An inline `async` block takes the scope's error type as its own.
+    let method = if matches!(future, Expr::Async(_)) {
+        Ident::new("__tg_spawn_block", span)
+    } else {
+        Ident::new("__tg_spawn", span)
+    };
+    let name = match &call.name {
+        Some(name) => {
+            quote_spanned!(name.span()=> ::core::option::Option::Some(::core::convert::Into::into(#name)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let location = quote!(#krate::__private::Location::caller());
+    let bind = quote_spanned! {span=>
+        let #future_var = #located_krate::__private::parallel(#future);
+    };
+    let start = quote_spanned! {span=>
+        (&&&#located_krate::__private::task_probe(&#future_var))
+            .#method(&#scope, #slot_var, #name, #location, #future_var)
+    };
+    if trying {
+        quote! {{
+            #bind
+            match #scope.__slot_try() {
+                ::core::option::Option::Some(#slot_var) => ::core::option::Option::Some(#start),
+                ::core::option::Option::None => ::core::option::Option::None,
+            }
+        }}
+    } else {
+        let slot = if limited {
+            quote!(#scope.__slot_wait().await)
+        } else {
+            quote!(#scope.__slot_now())
+        };
+        quote! {{
+            #bind
+            let #slot_var = #slot;
+            #start
+        }}
+    }
+}
