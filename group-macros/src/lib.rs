@@ -4,12 +4,14 @@
 //!
 //! Each entry point only converts the token streams; the work lives in one
 //! module per phase, all on `proc_macro2` so it is unit-testable:
-//! `args` (options), `nursery` (the attribute), `scope_block` (`scope!`),
+//! `args` (options), `scan` (detached spawns, nested `fn` items),
+//! `nursery` (the attribute), `scope_block` (`scope!`),
 //! `expand` (the code both generate), `spawn` (the body of `spawn!`).
 
 mod args;
 mod expand;
 mod nursery;
+mod scan;
 mod scope_block;
 mod spawn;
 

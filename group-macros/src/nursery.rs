@@ -7,6 +7,7 @@ use syn::{AttrStyle, ItemFn, ReturnType, Type};
 
 use crate::args::{self, Errors};
 use crate::expand::{imports, local_macros, Names};
+use crate::scan::{self, Context};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -25,8 +26,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if function.sig.asyncness.is_none() {
         errors.push(not_async(&function));
         let errors = errors.to_compile_errors();
+        let stubs = scan::stub_macros();
+        let stmts = &function.block.stmts;
+        *function.block = syn::parse_quote!({ #stubs #(#stmts)* });
         return quote!(#errors #function);
     }
+    scan::scan(&mut function.block.stmts, Context::Nursery, &mut errors);
     let body = scope_body(&args, &function);
     *function.block = syn::parse_quote!({ #body });
     let errors = errors.to_compile_errors();

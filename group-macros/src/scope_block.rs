@@ -5,6 +5,8 @@ use quote::quote;
 
 use crate::args::{self, Errors};
 use crate::expand::{imports, local_macros, Names};
+use crate::scan::{self, Context};
+use syn::parse::Parser;
 
 /// Splits `options ; { body }` from a plain body. The options form is
 /// recognised by its shape: it starts with `name =` (not `==`), has a `;`
@@ -67,6 +69,18 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     expand_parts(options, body, errors)
 }
 
+/// Scans the body (detached spawns, nested `fn` items); a body that does not
+/// parse as statements is left for the compiler to report.
+fn scanned(body: TokenStream, errors: &mut Errors) -> TokenStream {
+    match syn::Block::parse_within.parse2(body.clone()) {
+        Ok(mut stmts) => {
+            scan::scan(&mut stmts, Context::Scope, errors);
+            quote!(#(#stmts)*)
+        }
+        Err(_) => body,
+    }
+}
+
 fn expand_parts(
     options: Option<TokenStream>,
     body: TokenStream,
@@ -76,6 +90,7 @@ fn expand_parts(
         Some(options) => args::parse(options, &mut errors),
         None => args::Args::default(),
     };
+    let body = scanned(body, &mut errors);
     let names = Names::new();
     let Names {
         scope,

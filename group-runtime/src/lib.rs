@@ -9,6 +9,7 @@ mod bounds;
 mod cancel;
 mod cause;
 mod child;
+mod detached;
 mod fallback;
 mod handle;
 mod mode;

@@ -1,12 +1,19 @@
 // User items named like the hidden locals or like detached spawns do not
-// clash with the expansion: a variable `__tg_scope`, a module `thread`, a
-// local fn `spawn`.
+// clash with the expansion: a variable `__tg_scope`, modules `thread` and
+// `spawn`, a local fn `spawn`. (A call written `thread::spawn(…)` is taken
+// for `std::thread::spawn` whatever `thread` is: the scan is syntactic.)
 #![allow(non_snake_case)]
 use taskgroup::{nursery, scope};
 
 mod thread {
-    pub fn spawn(n: u32) -> u32 {
+    pub fn start(n: u32) -> u32 {
         n + 1
+    }
+}
+
+mod spawn {
+    pub fn run(n: u32) -> u32 {
+        n
     }
 }
 
@@ -26,7 +33,7 @@ async fn local_spawn_fn() -> u32 {
         n * 2
     }
     let h = spawn!(async { 5 });
-    spawn(h.await) + thread::spawn(1)
+    spawn(h.await) + thread::start(1) + spawn::run(0)
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -1,0 +1,227 @@
+//! The syntactic checks on a scope's body, before it is expanded:
+//!
+//! * detached spawns (`tokio::spawn`, `tokio::task::spawn*`,
+//!   `std::thread::spawn`, `thread::spawn`, bare `spawn_local(…)` /
+//!   `spawn_blocking(…)`), also inside other macros, are errors pointing at
+//!   the call, unless wrapped in `taskgroup::detached!(…)`;
+//! * `fn` items nested in the body get failing `spawn!` / `try_spawn!` /
+//!   `cancel!` of their own: they are not part of the scope.
+//!
+//! The scan is syntactic: a spawn reached through an alias (`use tokio::spawn
+//! as go;`) or another function escapes it. Clippy's `disallowed-methods`
+//! extends the rule to a whole crate (see the README).
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, ExprCall, ExprPath, ImplItemFn, ItemFn, Macro, Path, Stmt, TraitItemFn};
+
+use crate::args::Errors;
+
+/// Where the body is, for messages: "`#[nursery]` body" or "`scope!` body".
+#[derive(Clone, Copy)]
+pub(crate) enum Context {
+    Nursery,
+    Scope,
+}
+
+impl Context {
+    fn name(self) -> &'static str {
+        match self {
+            Context::Nursery => "a `#[nursery]` body",
+            Context::Scope => "a `scope!` body",
+        }
+    }
+}
+
+/// Checks and prepares the statements of a scope's body.
+pub(crate) fn scan(stmts: &mut [Stmt], context: Context, errors: &mut Errors) {
+    let mut scanner = Scanner { context, errors };
+    for stmt in stmts {
+        scanner.visit_stmt_mut(stmt);
+    }
+}
+
+struct Scanner<'a> {
+    context: Context,
+    errors: &'a mut Errors,
+}
+
+/// What a path names, if it is a detached spawn.
+fn detached_spawn(segments: &[String], called: bool) -> Option<&'static str> {
+    let (last, prefix) = segments.split_last()?;
+    let prefix: Vec<&str> = prefix.iter().map(String::as_str).collect();
+    let kind = match (prefix.as_slice(), last.as_str()) {
+        (["tokio"] | ["tokio", "task"] | ["task"], "spawn" | "spawn_local" | "spawn_blocking") => {
+            "task"
+        }
+        (["std", "thread"] | ["thread"], "spawn") => "thread",
+        ([], "spawn_local" | "spawn_blocking") if called => "task",
+        _ => return None,
+    };
+    Some(kind)
+}
+
+impl Scanner<'_> {
+    fn report(&mut self, at: impl ToTokens, segments: &[String], kind: &str) {
+        let call = segments.join("::");
+        self.errors.push(syn::Error::new_spanned(
+            at,
+            format!(
+                "`{call}` in {} starts a detached {kind} that the scope neither joins nor cancels; \
+                 use `spawn!(…)` so the task belongs to the scope, or, if it really must outlive \
+                 the scope, write `taskgroup::detached!({call}(…))`",
+                self.context.name()
+            ),
+        ));
+    }
+
+    fn check_path(&mut self, path: &Path, called: bool) {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if let Some(kind) = detached_spawn(&segments, called) {
+            self.report(path, &segments, kind);
+        }
+    }
+
+    /// Looks for `a::b::spawn` sequences in the tokens of another macro.
+    fn scan_tokens(&mut self, tokens: TokenStream) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut index = 0;
+        while index < tokens.len() {
+            match &tokens[index] {
+                TokenTree::Group(group) => {
+                    self.scan_tokens(group.stream());
+                    index += 1;
+                }
+                TokenTree::Ident(ident) => {
+                    // `detached!(…)` and nested scopes (which scan themselves).
+                    if is_macro_call(&tokens, index, &["detached", "scope"]) {
+                        index += 3;
+                        continue;
+                    }
+                    let start = index;
+                    let mut segments = vec![ident.to_string()];
+                    index += 1;
+                    while let (
+                        Some(TokenTree::Punct(a)),
+                        Some(TokenTree::Punct(b)),
+                        Some(TokenTree::Ident(next)),
+                    ) = (
+                        tokens.get(index),
+                        tokens.get(index + 1),
+                        tokens.get(index + 2),
+                    ) {
+                        if a.as_char() != ':' || b.as_char() != ':' {
+                            break;
+                        }
+                        segments.push(next.to_string());
+                        index += 3;
+                    }
+                    let called = matches!(tokens.get(index), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+                    if let Some(kind) = detached_spawn(&segments, called) {
+                        let path: TokenStream = tokens[start..index].iter().cloned().collect();
+                        self.report(path, &segments, kind);
+                    }
+                }
+                TokenTree::Punct(_) | TokenTree::Literal(_) => index += 1,
+            }
+        }
+    }
+}
+
+/// `name ! (…)` at `index` with `name` among `names`.
+fn is_macro_call(tokens: &[TokenTree], index: usize, names: &[&str]) -> bool {
+    matches!(
+        (tokens.get(index), tokens.get(index + 1), tokens.get(index + 2)),
+        (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(bang)), Some(TokenTree::Group(_)))
+            if bang.as_char() == '!' && names.iter().any(|n| name == n)
+    )
+}
+
+fn last_segment_is(path: &Path, names: &[&str]) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|segment| names.iter().any(|name| segment.ident == name))
+}
+
+/// Failing `spawn!` & co. for a `fn` item nested in the body.
+fn nested_fn_fallbacks(context: Context) -> Vec<Stmt> {
+    let message = |name: &str| {
+        format!(
+            "`{name}!` cannot be used in a `fn` item nested in {}: that function is not part of \
+             the scope. Use a closure or an `async` block in the body instead, or make the nested \
+             function a `#[nursery]` of its own",
+            context.name()
+        )
+    };
+    let (spawn, try_spawn, cancel) = (message("spawn"), message("try_spawn"), message("cancel"));
+    let tokens = quote! {
+        #[allow(unused_macros)]
+        macro_rules! spawn { ($($tokens:tt)*) => { ::core::compile_error!(#spawn) }; }
+        #[allow(unused_macros)]
+        macro_rules! try_spawn { ($($tokens:tt)*) => { ::core::compile_error!(#try_spawn) }; }
+        #[allow(unused_macros)]
+        macro_rules! cancel { ($($tokens:tt)*) => { ::core::compile_error!(#cancel) }; }
+    };
+    syn::parse2::<syn::Block>(quote!({ #tokens }))
+        .map(|block| block.stmts)
+        .unwrap_or_default()
+}
+
+fn prepend(stmts: &mut Vec<Stmt>, context: Context) {
+    let mut with = nested_fn_fallbacks(context);
+    with.append(stmts);
+    *stmts = with;
+}
+
+impl VisitMut for Scanner<'_> {
+    fn visit_expr_call_mut(&mut self, call: &mut ExprCall) {
+        if let Expr::Path(ExprPath { path, .. }) = &*call.func {
+            self.check_path(path, true);
+            for arg in &mut call.args {
+                self.visit_expr_mut(arg);
+            }
+            return;
+        }
+        visit_mut::visit_expr_call_mut(self, call);
+    }
+
+    fn visit_expr_path_mut(&mut self, path: &mut ExprPath) {
+        self.check_path(&path.path, false);
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut Macro) {
+        if last_segment_is(&mac.path, &["detached", "scope"]) {
+            return;
+        }
+        self.scan_tokens(mac.tokens.clone());
+    }
+
+    fn visit_item_fn_mut(&mut self, item: &mut ItemFn) {
+        prepend(&mut item.block.stmts, self.context);
+    }
+
+    fn visit_impl_item_fn_mut(&mut self, item: &mut ImplItemFn) {
+        prepend(&mut item.block.stmts, self.context);
+    }
+
+    fn visit_trait_item_fn_mut(&mut self, item: &mut TraitItemFn) {
+        if let Some(block) = &mut item.default {
+            prepend(&mut block.stmts, self.context);
+        }
+    }
+}
+
+/// Stand-ins for `spawn!` & co. in a function that could not be expanded
+/// (not async): they keep the one real error from drowning in "cannot find
+/// macro `spawn`".
+pub(crate) fn stub_macros() -> TokenStream {
+    quote! {
+        #[allow(unused_macros)]
+        macro_rules! spawn { ($($tokens:tt)*) => { ::core::unreachable!() }; }
+        #[allow(unused_macros)]
+        macro_rules! try_spawn { ($($tokens:tt)*) => { ::core::unreachable!() }; }
+        #[allow(unused_macros)]
+        macro_rules! cancel { ($($tokens:tt)*) => { ::core::unreachable!() }; }
+    }
+}
