@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use std::panic::Location;
 use std::sync::Arc;
 
-use crate::bounds::ScopeError;
+use crate::bounds::{ParallelTask, ScopeError};
 use crate::handle::TaskHandle;
 use crate::scope::{Scope, Slot};
 
@@ -64,9 +64,10 @@ pub trait SpawnResult<F, U, E2> {
 }
 impl<F, U, E2> SpawnResult<F, U, E2> for &&TaskProbe<F> where F: Future<Output = Result<U, E2>> {}
 
-/// Picked for a child returning anything else.
+/// Picked for a child returning anything else (and for anything that is not
+/// a future at all, so that the only error is the one `parallel` reports).
 #[doc(hidden)]
-pub trait SpawnValue<F: Future> {
+pub trait SpawnValue<F> {
     fn __tg_spawn<'s, E>(
         &self,
         scope: &'s Scope<E>,
@@ -76,7 +77,7 @@ pub trait SpawnValue<F: Future> {
         future: F,
     ) -> TaskHandle<'s, F::Output>
     where
-        F: Send + 'static,
+        F: ParallelTask + Future + Send + 'static,
         F::Output: Send + 'static,
     {
         scope.spawn_value(slot, name, location, future)
@@ -91,10 +92,10 @@ pub trait SpawnValue<F: Future> {
         future: F,
     ) -> TaskHandle<'s, F::Output>
     where
-        F: Send + 'static,
+        F: ParallelTask + Future + Send + 'static,
         F::Output: Send + 'static,
     {
         scope.spawn_value(slot, name, location, future)
     }
 }
-impl<F: Future> SpawnValue<F> for &TaskProbe<F> {}
+impl<F> SpawnValue<F> for &TaskProbe<F> {}
