@@ -2,8 +2,10 @@
 
 /// Marks a deliberate detached spawn inside a `#[nursery]` body or a
 /// `scope!` block, which the macros otherwise reject (`tokio::spawn`,
-/// `std::thread::spawn`, …). It expands to its argument unchanged; its only
-/// job is to make the exception visible (`grep -rn 'detached!'`).
+/// `std::thread::spawn`, …), and which clippy's `disallowed-methods` rejects
+/// if the crate is configured as the README shows. It evaluates its argument
+/// unchanged; its only job is to make the exception visible (`grep -rn
+/// 'detached!'`).
 ///
 /// The task it starts is **not** part of the scope: it is not joined, not
 /// cancelled, and its failure is not seen. Use it for work that must outlive
@@ -22,7 +24,11 @@
 /// ```
 #[macro_export]
 macro_rules! detached {
-    ($($call:tt)*) => {
-        $($call)*
-    };
+    ($($call:tt)*) => {{
+        // The same exception for clippy's `disallowed-methods` rule, if the
+        // crate extends the check with it (see the README).
+        #[allow(clippy::disallowed_methods)]
+        let detached = $($call)*;
+        detached
+    }};
 }
