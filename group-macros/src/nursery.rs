@@ -28,12 +28,18 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         let errors = errors.to_compile_errors();
         let stubs = scan::stub_macros();
         let stmts = &function.block.stmts;
+        let braces = function.block.brace_token;
         *function.block = syn::parse_quote!({ #stubs #(#stmts)* });
+        function.block.brace_token = braces;
         return quote!(#errors #function);
     }
     scan::scan(&mut function.block.stmts, Context::Nursery, &mut errors);
     let body = scope_body(&args, &function);
+    // Keep the user's braces: a body whose span is the macro's would hide
+    // the function from `dead_code` (rust-lang/rust#53209).
+    let braces = function.block.brace_token;
     *function.block = syn::parse_quote!({ #body });
+    function.block.brace_token = braces;
     let errors = errors.to_compile_errors();
     quote!(#errors #function)
 }
@@ -118,12 +124,15 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
         let #mode = #mode_value;
         let #scope = #mode.open(#options);
         #macros
-        #mode
+        // Bound before the tail: a temporary in the tail expression would be
+        // dropped after the scope (`tail_expr_drop_order`).
+        let #ret = #mode
             .run(&#scope, async {
                 let #ret: #ret_ty = { #(#stmts)* };
                 #[allow(unreachable_code)]
                 #ret
             })
-            .await
+            .await;
+        #ret
     }
 }

@@ -108,9 +108,10 @@ fn expand_parts(
         let #scope = #krate::__private::Scope::open(#options);
         #macros
         let #body_name = async { #body };
-        (&&&#krate::__private::ModeProbe::of(&#body_name))
+        let #body_name = (&&&#krate::__private::ModeProbe::of(&#body_name))
             .__tg_mode()
             .run(&#scope, #body_name)
-            .await
+            .await;
+        #body_name
     }}
 }

@@ -157,7 +157,8 @@ fn generate(
     if trying {
         quote! {{
             #bind
-            match #scope.__slot_try() {
+            let #slot_var = #scope.__slot_try();
+            match #slot_var {
                 ::core::option::Option::Some(#slot_var) => ::core::option::Option::Some(#start),
                 ::core::option::Option::None => ::core::option::Option::None,
             }
