@@ -15,6 +15,9 @@ mod scan;
 mod scope_block;
 mod spawn;
 
+#[cfg(test)]
+mod tests;
+
 use proc_macro::TokenStream;
 
 /// Makes the body of an `async fn` a scope: every task spawned inside with
