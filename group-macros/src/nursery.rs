@@ -3,7 +3,7 @@
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::visit_mut::{self, VisitMut};
-use syn::{AttrStyle, ItemFn, ReturnType, Type};
+use syn::{ItemFn, ReturnType, Type};
 
 use crate::args::{self, Errors};
 use crate::expand::{imports, local_macros, Names};
@@ -35,11 +35,23 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     scan::scan(&mut function.block.stmts, Context::Nursery, &mut errors);
     let body = scope_body(&args, &function);
-    // Keep the user's braces: a body whose span is the macro's would hide
-    // the function from `dead_code` (rust-lang/rust#53209).
-    let braces = function.block.brace_token;
-    *function.block = syn::parse_quote!({ #body });
-    function.block.brace_token = braces;
+    match syn::parse2::<syn::Block>(quote!({ #body })) {
+        Ok(block) => {
+            // Keep the user's braces: a body whose span is the macro's would
+            // hide the function from `dead_code` (rust-lang/rust#53209).
+            let braces = function.block.brace_token;
+            *function.block = block;
+            function.block.brace_token = braces;
+        }
+        // Only options that are not valid in a path (`crate = Self`) get
+        // here: report it and keep the user's function as it is.
+        Err(error) => errors.push(syn::Error::new(
+            args.krate
+                .as_ref()
+                .map_or_else(proc_macro2::Span::call_site, syn::spanned::Spanned::span),
+            format!("cannot generate the scope with this `crate = …` path: {error}"),
+        )),
+    }
     let errors = errors.to_compile_errors();
     quote!(#errors #function)
 }
@@ -113,13 +125,8 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
         quote!((&&&#krate::__private::ModeProbe::<#ret_ty>::new()).__tg_mode())
     };
 
-    let inner_attrs = function
-        .attrs
-        .iter()
-        .filter(|attr| matches!(attr.style, AttrStyle::Inner(_)));
     let stmts = &function.block.stmts;
     quote! {
-        #(#inner_attrs)*
         #imports
         let #mode = #mode_value;
         let #scope = #mode.open(#options);

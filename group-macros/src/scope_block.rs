@@ -10,7 +10,9 @@ use syn::parse::Parser;
 
 /// Splits `options ; { body }` from a plain body. The options form is
 /// recognised by its shape: it starts with `name =` (not `==`), has a `;`
-/// at top level, and ends with a single brace-delimited block.
+/// at top level, and ends with a single brace-delimited block. A misspelt
+/// option then gets "unknown option" with the list; the price is that a
+/// body that is exactly `x = v; { … }` must be written differently.
 fn split(input: TokenStream) -> (Option<TokenStream>, TokenStream) {
     let tokens: Vec<TokenTree> = input.clone().into_iter().collect();
     let starts_like_option = match (tokens.first(), tokens.get(1), tokens.get(2)) {
@@ -61,7 +63,8 @@ fn missing_semicolon(input: &TokenStream) -> Option<(syn::Error, TokenStream)> {
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    if let Some((error, body)) = missing_semicolon(&input) {
+    let is_a_body = syn::Block::parse_within.parse2(input.clone()).is_ok();
+    if let Some((error, body)) = missing_semicolon(&input).filter(|_| !is_a_body) {
         errors.push(error);
         return expand_parts(None, body, errors);
     }

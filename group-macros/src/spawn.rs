@@ -132,10 +132,14 @@ fn generate(
     let span = call.future.span();
     let located_krate = respan(krate, span);
     let hidden = |name: &str| Ident::new(name, Span::mixed_site().located_at(span));
-    let (future_var, slot_var) = (hidden("__tg_future"), hidden("__tg_slot"));
+    let (future_var, slot_var, name_var) = (
+        hidden("__tg_future"),
+        hidden("__tg_slot"),
+        hidden("__tg_name"),
+    );
     let future = &call.future;
     // An inline `async` block takes the scope's error type as its own.
-    let method = if matches!(future, Expr::Async(_)) {
+    let method = if is_async_block(future) {
         Ident::new("__tg_spawn_block", span)
     } else {
         Ident::new("__tg_spawn", span)
@@ -147,19 +151,26 @@ fn generate(
         None => quote!(::core::option::Option::None),
     };
     let location = quote!(#krate::__private::Location::caller());
+    // Read left to right: `spawn!(name = url.clone(), fetch(url))`.
+    let bind_name = quote!(let #name_var = #name;);
     let bind = quote_spanned! {span=>
         let #future_var = #located_krate::__private::parallel(#future);
     };
     let start = quote_spanned! {span=>
         (&&&#located_krate::__private::task_probe(&#future_var))
-            .#method(&#scope, #slot_var, #name, #location, #future_var)
+            .#method(&#scope, #slot_var, #name_var, #location, #future_var)
     };
     if trying {
+        // Like Go's `TryGo`: without a free slot the future is not even
+        // built, so what it would capture is still the caller's.
         quote! {{
-            #bind
+            #bind_name
             let #slot_var = #scope.__slot_try();
             match #slot_var {
-                ::core::option::Option::Some(#slot_var) => ::core::option::Option::Some(#start),
+                ::core::option::Option::Some(#slot_var) => {
+                    #bind
+                    ::core::option::Option::Some(#start)
+                }
                 ::core::option::Option::None => ::core::option::Option::None,
             }
         }}
@@ -170,9 +181,21 @@ fn generate(
             quote!(#scope.__slot_now())
         };
         quote! {{
+            #bind_name
             #bind
             let #slot_var = #slot;
             #start
         }}
+    }
+}
+
+/// An `async` block, also when it reached `spawn!` through a `macro_rules!`
+/// fragment (`$fut:expr` arrives as an invisible group) or in parentheses.
+fn is_async_block(expr: &Expr) -> bool {
+    match expr {
+        Expr::Async(_) => true,
+        Expr::Group(group) => is_async_block(&group.expr),
+        Expr::Paren(paren) => is_async_block(&paren.expr),
+        _ => false,
     }
 }

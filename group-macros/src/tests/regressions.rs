@@ -1,0 +1,174 @@
+//! Inputs that broke an expansion, found by the fuzzer (`fuzz.rs`) or by
+//! reading the snapshots. The `#[ignore]`d ones are open bugs: each asserts
+//! the behaviour wanted, and names the fix; run them with
+//! `cargo test -p taskgroup-macros -- --ignored`, and drop the `#[ignore]`
+//! with the fix.
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::quote;
+
+use super::{has_compile_error, nursery, parse_expr, parse_items, scope, spawn_task};
+
+/// Tokens as a `macro_rules!` fragment (`$e:expr`) hands them on: in an
+/// invisible group.
+fn fragment(tokens: TokenStream) -> TokenTree {
+    TokenTree::Group(Group::new(Delimiter::None, tokens))
+}
+
+/// How often `needle` occurs in the printed tokens.
+fn occurrences(tokens: &TokenStream, needle: &str) -> usize {
+    tokens.to_string().matches(needle).count()
+}
+
+/// Fuzzer, minimal input `#[nursery] async fn f() { #![allow] }`: the macro
+/// panics ("custom attribute panicked: expected square brackets") and the
+/// function is lost. syn keeps a body's inner attributes in `ItemFn::attrs`
+/// and prints them inside the braces itself; `nursery::scope_body` splices
+/// them into the new body too, which `parse_quote!` cannot parse as a
+/// `Block`. Fix: drop `#(#inner_attrs)*` from `scope_body`.
+#[test]
+fn nursery_inner_attribute() {
+    let output = nursery(
+        quote!(),
+        quote! {
+            async fn f() {
+                #![allow(unused_variables)]
+                let a = 1;
+            }
+        },
+    );
+    parse_items(&output).expect("items");
+    assert!(!has_compile_error(&output), "{output}");
+    assert_eq!(
+        occurrences(&output, "# ! [allow (unused_variables)]"),
+        1,
+        "{output}"
+    );
+    assert_eq!(occurrences(&output, "let a = 1"), 1, "{output}");
+}
+
+/// Fuzzer, minimal input `#[nursery(crate = Self)] async fn f() {}`: the
+/// macro panics ("expected one of: identifier, `self`, `super`, `crate`,
+/// `try`, `*`, curly braces"): `use Self::__private::{…}` is not a `use`
+/// path, and `parse_quote!` of the body panics. Fix: reject `Self` in
+/// `args.rs` where `crate = …` is parsed (an error on the path, then expand
+/// with the default path).
+#[test]
+fn nursery_crate_self() {
+    let output = nursery(
+        quote!(crate = Self),
+        quote!(
+            async fn f() {}
+        ),
+    );
+    let file = parse_items(&output).expect("items");
+    assert!(has_compile_error(&output), "{output}");
+    assert!(
+        file.items
+            .iter()
+            .any(|item| matches!(item, syn::Item::Fn(function) if function.sig.ident == "f")),
+        "the function is kept: {output}"
+    );
+}
+
+/// Fuzzer, minimal input `scope!(limit = match x { _ => 1 })`; as a user
+/// writes it, `scope! { total = if ready { 1 } else { 2 } }`. A body made of
+/// one assignment whose value ends with a block is taken for options missing
+/// their `;` (`scope_block::missing_semicolon` only looks at `ident =` … `{ }`):
+/// the user gets "options and the body of `scope!` are separated by `;`" and
+/// the last block alone (`2`) as the body. Fix: in `missing_semicolon`, only
+/// report when the input does not parse as statements
+/// (`syn::Block::parse_within`).
+#[test]
+fn scope_assignment_ending_in_a_block() {
+    let output = scope(quote!(total = if ready { 1 } else { 2 }));
+    parse_expr(&output).expect("an expression");
+    assert!(!has_compile_error(&output), "{output}");
+    assert_eq!(occurrences(&output, "total = if ready"), 1, "{output}");
+}
+
+/// Found by reading the snapshots: `spawn!(async { … })` passed through a
+/// user's `macro_rules!` as `$fut:expr` arrives in an invisible group, is an
+/// `Expr::Group`, not an `Expr::Async`, and is spawned with `__tg_spawn`: the
+/// block does not take the scope's error type, and `async { Ok(()) }` fails
+/// with "type annotations needed" where the same `spawn!` written directly
+/// compiles. Fix: look through `Expr::Group` (and `Expr::Paren`) before the
+/// `matches!(future, Expr::Async(_))` in `spawn::generate`.
+#[test]
+fn spawn_async_block_from_a_fragment() {
+    let future = fragment(quote!(async { Ok(()) }));
+    let output = spawn_task(quote!([::taskgroup] __tg_scope spawn false; #future));
+    parse_expr(&output).expect("an expression");
+    assert_eq!(occurrences(&output, "__tg_spawn_block"), 1, "{output}");
+}
+
+/// Found by reading the `spawn_named` snapshot: the future is bound before
+/// the name is evaluated, so `spawn!(name = url.clone(), fetch(url))` fails
+/// with "borrow of moved value: `url`" although it reads left to right. Fix:
+/// in `spawn::generate`, bind the name (`let __tg_name = …;`) before the
+/// future.
+#[test]
+fn spawn_name_is_evaluated_first() {
+    let output = spawn_task(quote! {
+        [::taskgroup] __tg_scope spawn false; name = url.clone(), fetch(url)
+    });
+    parse_expr(&output).expect("an expression");
+    let printed = output.to_string();
+    let name = printed.find("url . clone ()").expect("the name");
+    let future = printed.find("fetch (url)").expect("the future");
+    assert!(
+        name < future,
+        "the name is evaluated after the future: {output}"
+    );
+}
+
+// Fragments that work, kept so they stay so.
+
+/// `scope!(limit = $n; { … })` from a `macro_rules!`: the limit arrives in an
+/// invisible group and is still an option.
+#[test]
+fn scope_limit_from_a_fragment() {
+    let limit = fragment(quote!(config.workers));
+    let output = scope(quote!(limit = #limit; { spawn!(job()); }));
+    parse_expr(&output).expect("an expression");
+    assert!(!has_compile_error(&output), "{output}");
+    assert_eq!(
+        occurrences(&output, ". limit (config . workers)"),
+        1,
+        "{output}"
+    );
+    assert_eq!(
+        occurrences(&output, "__tg_scope spawn true"),
+        1,
+        "limited spawn!: {output}"
+    );
+}
+
+/// `spawn!($fut)` with a call: spawned as a future (`__tg_spawn`).
+#[test]
+fn spawn_call_from_a_fragment() {
+    let future = fragment(quote!(fetch(id)));
+    let output = spawn_task(quote!([::taskgroup] __tg_scope spawn false; #future));
+    parse_expr(&output).expect("an expression");
+    assert!(!has_compile_error(&output), "{output}");
+    assert_eq!(occurrences(&output, ". __tg_spawn ("), 1, "{output}");
+}
+
+/// `#[nursery(limit = $n)]` from a `macro_rules!`.
+#[test]
+fn nursery_limit_from_a_fragment() {
+    let limit = fragment(quote!(n * 2));
+    let output = nursery(
+        quote!(limit = #limit),
+        quote!(
+            async fn f(n: usize) {}
+        ),
+    );
+    parse_items(&output).expect("items");
+    assert!(!has_compile_error(&output), "{output}");
+    assert_eq!(
+        occurrences(&output, "__tg_scope spawn true"),
+        1,
+        "limited spawn!: {output}"
+    );
+}

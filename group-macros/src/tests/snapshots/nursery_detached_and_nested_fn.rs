@@ -1,0 +1,71 @@
+::core::compile_error! {
+    "`tokio::spawn` in a `#[nursery]` body starts a detached task that the scope neither joins nor cancels; use `spawn!(…)` so the task belongs to the scope, or, if it really must outlive the scope, write `taskgroup::detached!(tokio::spawn(…))`"
+}
+async fn run() {
+    #[allow(unused_imports)]
+    use ::taskgroup::__private::{
+        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+    };
+    let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<()>::new()).__tg_mode();
+    let __tg_scope = __tg_mode
+        .open(
+            ::taskgroup::__private::Options::new(
+                ::taskgroup::__private::Location::caller(),
+            ),
+        );
+    #[allow(unused_macros)]
+    macro_rules! spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn false;
+            $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! try_spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+            false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! cancel {
+        () => {
+            __tg_scope.__cancel(::taskgroup::__private::Location::caller())
+        };
+    }
+    let __tg_ret = __tg_mode
+        .run(
+            &__tg_scope,
+            async {
+                let __tg_ret: () = {
+                    tokio::spawn(async {});
+                    taskgroup::detached!(tokio::spawn(background()));
+                    fn helper() {
+                        #[allow(unused_macros)]
+                        macro_rules! spawn {
+                            ($($tokens:tt)*) => {
+                                ::core::compile_error!("`spawn!` cannot be used in a `fn` item nested in a `#[nursery]` body: that function is not part of the scope. Use a closure or an `async` block in the body instead, or make the nested function a `#[nursery]` of its own")
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! try_spawn {
+                            ($($tokens:tt)*) => {
+                                ::core::compile_error!("`try_spawn!` cannot be used in a `fn` item nested in a `#[nursery]` body: that function is not part of the scope. Use a closure or an `async` block in the body instead, or make the nested function a `#[nursery]` of its own")
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! cancel {
+                            ($($tokens:tt)*) => {
+                                ::core::compile_error!("`cancel!` cannot be used in a `fn` item nested in a `#[nursery]` body: that function is not part of the scope. Use a closure or an `async` block in the body instead, or make the nested function a `#[nursery]` of its own")
+                            };
+                        }
+                        spawn!(job());
+                    }
+                    spawn!(job());
+                };
+                #[allow(unreachable_code)] __tg_ret
+            },
+        )
+        .await;
+    __tg_ret
+}

@@ -1,0 +1,52 @@
+async fn fetch_all(ids: Vec<u32>) -> Result<Vec<u32>, Error> {
+    #[allow(unused_imports)]
+    use ::taskgroup::__private::{
+        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+    };
+    let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<
+        Result<Vec<u32>, Error>,
+    >::new())
+        .__tg_mode();
+    let __tg_scope = __tg_mode
+        .open(
+            ::taskgroup::__private::Options::new(
+                ::taskgroup::__private::Location::caller(),
+            ),
+        );
+    #[allow(unused_macros)]
+    macro_rules! spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn false;
+            $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! try_spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+            false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! cancel {
+        () => {
+            __tg_scope.__cancel(::taskgroup::__private::Location::caller())
+        };
+    }
+    let __tg_ret = __tg_mode
+        .run(
+            &__tg_scope,
+            async {
+                let __tg_ret: Result<Vec<u32>, Error> = {
+                    for id in ids {
+                        spawn!(fetch(id));
+                    }
+                    let first = fetch(0).await?;
+                    Ok(vec![first])
+                };
+                #[allow(unreachable_code)] __tg_ret
+            },
+        )
+        .await;
+    __tg_ret
+}

@@ -1,0 +1,46 @@
+async fn names() -> impl Iterator<Item = String> {
+    #[allow(unused_imports)]
+    use ::taskgroup::__private::{
+        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+    };
+    let __tg_mode = (&::taskgroup::__private::ModeProbe::<_>::new()).__tg_mode();
+    let __tg_scope = __tg_mode
+        .open(
+            ::taskgroup::__private::Options::new(
+                ::taskgroup::__private::Location::caller(),
+            ),
+        );
+    #[allow(unused_macros)]
+    macro_rules! spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn false;
+            $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! try_spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+            false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! cancel {
+        () => {
+            __tg_scope.__cancel(::taskgroup::__private::Location::caller())
+        };
+    }
+    let __tg_ret = __tg_mode
+        .run(
+            &__tg_scope,
+            async {
+                let __tg_ret: _ = {
+                    spawn!(warm_up());
+                    vec![String::new()].into_iter()
+                };
+                #[allow(unreachable_code)] __tg_ret
+            },
+        )
+        .await;
+    __tg_ret
+}

@@ -1,0 +1,50 @@
+pub async fn run(jobs: Vec<Job>) {
+    #[allow(unused_imports)]
+    use ::taskgroup::__private::{
+        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+    };
+    let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<()>::new()).__tg_mode();
+    let __tg_scope = __tg_mode
+        .open(
+            ::taskgroup::__private::Options::new(
+                ::taskgroup::__private::Location::caller(),
+            ),
+        );
+    #[allow(unused_macros)]
+    macro_rules! spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn false;
+            $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! try_spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+            false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! cancel {
+        () => {
+            __tg_scope.__cancel(::taskgroup::__private::Location::caller())
+        };
+    }
+    let __tg_ret = __tg_mode
+        .run(
+            &__tg_scope,
+            async {
+                let __tg_ret: () = {
+                    for job in jobs {
+                        spawn!(async move { job.run(). await });
+                    }
+                    if try_spawn!(tick()).is_none() {
+                        cancel!();
+                    }
+                };
+                #[allow(unreachable_code)] __tg_ret
+            },
+        )
+        .await;
+    __tg_ret
+}

@@ -1,0 +1,25 @@
+::core::compile_error! {
+    "`#[nursery]` goes on an `async fn`: add `async` before `fn` (the scope awaits its tasks, so the function must be async)"
+}
+fn run() -> Result<(), Error> {
+    #[allow(unused_macros)]
+    macro_rules! spawn {
+        ($($tokens:tt)*) => {
+            ::core::unreachable!()
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! try_spawn {
+        ($($tokens:tt)*) => {
+            ::core::unreachable!()
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! cancel {
+        ($($tokens:tt)*) => {
+            ::core::unreachable!()
+        };
+    }
+    spawn!(job());
+    Ok(())
+}

@@ -1,0 +1,51 @@
+::core::compile_error! {
+    "unknown option `limt`; accepted options: `limit = <usize>` (a literal or any expression), `name = \"…\"`, `crate = <path>`"
+}
+::core::compile_error! {
+    "`limit = 0` would never let a task start: use a limit of at least 1, or leave `limit` out for no limit"
+}
+async fn run() {
+    #[allow(unused_imports)]
+    use ::taskgroup::__private::{
+        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+    };
+    let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<()>::new()).__tg_mode();
+    let __tg_scope = __tg_mode
+        .open(
+            ::taskgroup::__private::Options::new(
+                ::taskgroup::__private::Location::caller(),
+            ),
+        );
+    #[allow(unused_macros)]
+    macro_rules! spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn false;
+            $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! try_spawn {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+            false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! cancel {
+        () => {
+            __tg_scope.__cancel(::taskgroup::__private::Location::caller())
+        };
+    }
+    let __tg_ret = __tg_mode
+        .run(
+            &__tg_scope,
+            async {
+                let __tg_ret: () = {
+                    spawn!(job());
+                };
+                #[allow(unreachable_code)] __tg_ret
+            },
+        )
+        .await;
+    __tg_ret
+}

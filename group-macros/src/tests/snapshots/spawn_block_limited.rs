@@ -1,0 +1,17 @@
+fn __snapshot() {
+    {
+        let __tg_name = ::core::option::Option::None;
+        let __tg_future = ::taskgroup::__private::parallel(async move {
+            fetch(id).await
+        });
+        let __tg_slot = __tg_scope.__slot_wait().await;
+        (&&&::taskgroup::__private::task_probe(&__tg_future))
+            .__tg_spawn_block(
+                &__tg_scope,
+                __tg_slot,
+                __tg_name,
+                ::taskgroup::__private::Location::caller(),
+                __tg_future,
+            )
+    };
+}

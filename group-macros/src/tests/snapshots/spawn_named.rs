@@ -1,0 +1,17 @@
+fn __snapshot() {
+    {
+        let __tg_name = ::core::option::Option::Some(
+            ::core::convert::Into::into(format!("job {id}")),
+        );
+        let __tg_future = ::my_crate::taskgroup::__private::parallel(fetch(id));
+        let __tg_slot = __tg_scope.__slot_now();
+        (&&&::my_crate::taskgroup::__private::task_probe(&__tg_future))
+            .__tg_spawn(
+                &__tg_scope,
+                __tg_slot,
+                __tg_name,
+                ::my_crate::taskgroup::__private::Location::caller(),
+                __tg_future,
+            )
+    };
+}
