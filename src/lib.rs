@@ -38,6 +38,7 @@ pub use taskgroup_runtime::{
 
 #[doc(hidden)]
 pub mod __private {
+    pub use taskgroup_macros::__misplaced as misplaced;
     pub use taskgroup_macros::__spawn_task as spawn_task;
     pub use taskgroup_runtime::__private::*;
 }

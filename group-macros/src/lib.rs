@@ -47,3 +47,11 @@ pub fn scope(input: TokenStream) -> TokenStream {
 pub fn __spawn_task(input: TokenStream) -> TokenStream {
     spawn::expand(input.into()).into()
 }
+
+/// The error of `spawn!` & co. in a `fn` item nested in a scope's body. Not
+/// a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __misplaced(input: TokenStream) -> TokenStream {
+    scan::misplaced(input.into()).into()
+}

@@ -33,7 +33,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         function.block.brace_token = braces;
         return quote!(#errors #function);
     }
-    scan::scan(&mut function.block.stmts, Context::Nursery, &mut errors);
+    scan::scan(
+        &mut function.block.stmts,
+        Context::Nursery,
+        &args.krate(),
+        &mut errors,
+    );
     let body = scope_body(&args, &function);
     match syn::parse2::<syn::Block>(quote!({ #body })) {
         Ok(block) => {

@@ -14,7 +14,7 @@
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, ExprCall, ExprPath, ImplItemFn, ItemFn, Macro, Path, Stmt, TraitItemFn};
+use syn::{Expr, ExprCall, ExprPath, Ident, ImplItemFn, ItemFn, Macro, Path, Stmt, TraitItemFn};
 
 use crate::args::Errors;
 
@@ -35,8 +35,12 @@ impl Context {
 }
 
 /// Checks and prepares the statements of a scope's body.
-pub(crate) fn scan(stmts: &mut [Stmt], context: Context, errors: &mut Errors) {
-    let mut scanner = Scanner { context, errors };
+pub(crate) fn scan(stmts: &mut [Stmt], context: Context, krate: &TokenStream, errors: &mut Errors) {
+    let mut scanner = Scanner {
+        context,
+        krate,
+        errors,
+    };
     for stmt in stmts {
         scanner.visit_stmt_mut(stmt);
     }
@@ -44,6 +48,7 @@ pub(crate) fn scan(stmts: &mut [Stmt], context: Context, errors: &mut Errors) {
 
 struct Scanner<'a> {
     context: Context,
+    krate: &'a TokenStream,
     errors: &'a mut Errors,
 }
 
@@ -144,32 +149,62 @@ fn last_segment_is(path: &Path, names: &[&str]) -> bool {
         .is_some_and(|segment| names.iter().any(|name| segment.ident == name))
 }
 
-/// Failing `spawn!` & co. for a `fn` item nested in the body.
-fn nested_fn_fallbacks(context: Context) -> Vec<Stmt> {
-    let message = |name: &str| {
-        format!(
-            "`{name}!` cannot be used in a `fn` item nested in {}: that function is not part of \
-             the scope. Use a closure or an `async` block in the body instead, or make the nested \
-             function a `#[nursery]` of its own",
-            context.name()
-        )
-    };
-    let (spawn, try_spawn, cancel) = (message("spawn"), message("try_spawn"), message("cancel"));
+/// Failing `spawn!` & co. for a `fn` item nested in the body. They forward
+/// their tokens to `__misplaced!`, which reports the error on those tokens
+/// (an error raised by a `macro_rules!` defined here would point at the
+/// whole `#[nursery]` / `scope!`).
+fn nested_fn_fallbacks(context: Context, krate: &TokenStream, function: &Ident) -> Vec<Stmt> {
+    let context = context.name();
     let tokens = quote! {
         #[allow(unused_macros)]
-        macro_rules! spawn { ($($tokens:tt)*) => { ::core::compile_error!(#spawn) }; }
+        macro_rules! spawn { ($($tokens:tt)*) => {
+            #krate::__private::misplaced!(spawn #context #function; $($tokens)*)
+        }; }
         #[allow(unused_macros)]
-        macro_rules! try_spawn { ($($tokens:tt)*) => { ::core::compile_error!(#try_spawn) }; }
+        macro_rules! try_spawn { ($($tokens:tt)*) => {
+            #krate::__private::misplaced!(try_spawn #context #function; $($tokens)*)
+        }; }
         #[allow(unused_macros)]
-        macro_rules! cancel { ($($tokens:tt)*) => { ::core::compile_error!(#cancel) }; }
+        macro_rules! cancel { ($($tokens:tt)*) => {
+            #krate::__private::misplaced!(cancel #context #function; $($tokens)*)
+        }; }
     };
     syn::parse2::<syn::Block>(quote!({ #tokens }))
         .map(|block| block.stmts)
         .unwrap_or_default()
 }
 
-fn prepend(stmts: &mut Vec<Stmt>, context: Context) {
-    let mut with = nested_fn_fallbacks(context);
+/// The body of `__misplaced!(name "context" function; tokens)`: the error
+/// of a `spawn!` & co. written in a `fn` item nested in a scope's body,
+/// located on the invocation's own tokens, or on the function's name when
+/// there are none (`cancel!()`).
+pub(crate) fn misplaced(input: TokenStream) -> TokenStream {
+    let mut tokens = input.into_iter();
+    let (Some(name), Some(TokenTree::Literal(context)), Some(function)) =
+        (tokens.next(), tokens.next(), tokens.next())
+    else {
+        return quote!(::core::compile_error!(
+            "`__misplaced!` is internal to taskgroup"
+        ));
+    };
+    let context = context.to_string();
+    let context = context.trim_matches('"');
+    let rest: TokenStream = tokens.skip(1).collect();
+    let message = format!(
+        "`{name}!` cannot be used in a `fn` item nested in {context}: that function is not part \
+         of the scope. Use a closure or an `async` block in the body instead, or make the nested \
+         function a `#[nursery]` of its own"
+    );
+    let error = if rest.is_empty() {
+        syn::Error::new(function.span(), message)
+    } else {
+        syn::Error::new_spanned(rest, message)
+    };
+    error.to_compile_error()
+}
+
+fn prepend(stmts: &mut Vec<Stmt>, context: Context, krate: &TokenStream, function: &Ident) {
+    let mut with = nested_fn_fallbacks(context, krate, function);
     with.append(stmts);
     *stmts = with;
 }
@@ -198,16 +233,26 @@ impl VisitMut for Scanner<'_> {
     }
 
     fn visit_item_fn_mut(&mut self, item: &mut ItemFn) {
-        prepend(&mut item.block.stmts, self.context);
+        prepend(
+            &mut item.block.stmts,
+            self.context,
+            self.krate,
+            &item.sig.ident,
+        );
     }
 
     fn visit_impl_item_fn_mut(&mut self, item: &mut ImplItemFn) {
-        prepend(&mut item.block.stmts, self.context);
+        prepend(
+            &mut item.block.stmts,
+            self.context,
+            self.krate,
+            &item.sig.ident,
+        );
     }
 
     fn visit_trait_item_fn_mut(&mut self, item: &mut TraitItemFn) {
         if let Some(block) = &mut item.default {
-            prepend(&mut block.stmts, self.context);
+            prepend(&mut block.stmts, self.context, self.krate, &item.sig.ident);
         }
     }
 }

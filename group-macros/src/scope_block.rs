@@ -74,10 +74,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
 
 /// Scans the body (detached spawns, nested `fn` items); a body that does not
 /// parse as statements is left for the compiler to report.
-fn scanned(body: TokenStream, errors: &mut Errors) -> TokenStream {
+fn scanned(body: TokenStream, krate: &TokenStream, errors: &mut Errors) -> TokenStream {
     match syn::Block::parse_within.parse2(body.clone()) {
         Ok(mut stmts) => {
-            scan::scan(&mut stmts, Context::Scope, errors);
+            scan::scan(&mut stmts, Context::Scope, krate, errors);
             quote!(#(#stmts)*)
         }
         Err(_) => body,
@@ -93,7 +93,7 @@ fn expand_parts(
         Some(options) => args::parse(options, &mut errors),
         None => args::Args::default(),
     };
-    let body = scanned(body, &mut errors);
+    let body = scanned(body, &args.krate(), &mut errors);
     let names = Names::new();
     let Names {
         scope,

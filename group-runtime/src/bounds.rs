@@ -15,8 +15,15 @@ pub trait ParallelTask {}
 impl<F: Future + Send + 'static> ParallelTask for F {}
 
 /// Identity, with the bound checked where the user wrote the future.
+///
+/// rustc reports a missing `Send` itself (`#[diagnostic::on_unimplemented]`
+/// does not apply to auto traits) and quotes the line of the bound it comes
+/// from: the comment on that line is the advice the user reads.
 #[doc(hidden)]
-pub fn parallel<F: ParallelTask>(future: F) -> F {
+pub fn parallel<F>(future: F) -> F
+where
+    F: ParallelTask, // runs on any thread: move owned data in (`async move`), share with `Arc`, no `Rc`/`RefCell`
+{
     future
 }
 

@@ -172,3 +172,31 @@ fn nursery_limit_from_a_fragment() {
         "limited spawn!: {output}"
     );
 }
+
+/// `__misplaced!` (the error of `spawn!` in a `fn` nested in a body) on the
+/// forms the nested-fn fallbacks pass, and on input it was never meant to
+/// get: always exactly one compile error, never a panic.
+#[test]
+fn misplaced_reports_one_error() {
+    for input in [
+        quote!(spawn "a `#[nursery]` body" helper; async { 1 }),
+        quote!(cancel "a `scope!` body" stop;),
+        quote!(),
+        quote!(spawn),
+        quote!(spawn helper "body";),
+    ] {
+        let output = crate::scan::misplaced(input.clone());
+        assert_eq!(
+            occurrences(&output, "compile_error"),
+            1,
+            "{input} -> {output}"
+        );
+    }
+    let output = crate::scan::misplaced(quote!(try_spawn "a `scope!` body" f; fetch(1)));
+    assert!(
+        output
+            .to_string()
+            .contains("`try_spawn!` cannot be used in a `fn` item nested in a `scope!` body"),
+        "{output}"
+    );
+}

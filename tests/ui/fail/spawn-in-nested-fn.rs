@@ -21,7 +21,16 @@ async fn outer_without_import() -> u32 {
     helper().await
 }
 
+#[nursery]
+async fn outer_cancelling() {
+    fn stop() {
+        cancel!();
+    }
+    stop();
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let _ = outer().await + outer_without_import().await;
+    outer_cancelling().await;
 }

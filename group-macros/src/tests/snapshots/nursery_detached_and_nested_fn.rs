@@ -44,19 +44,22 @@ async fn run() {
                         #[allow(unused_macros)]
                         macro_rules! spawn {
                             ($($tokens:tt)*) => {
-                                ::core::compile_error!("`spawn!` cannot be used in a `fn` item nested in a `#[nursery]` body: that function is not part of the scope. Use a closure or an `async` block in the body instead, or make the nested function a `#[nursery]` of its own")
+                                ::taskgroup::__private::misplaced!(spawn
+                                "a `#[nursery]` body" helper; $($tokens)*)
                             };
                         }
                         #[allow(unused_macros)]
                         macro_rules! try_spawn {
                             ($($tokens:tt)*) => {
-                                ::core::compile_error!("`try_spawn!` cannot be used in a `fn` item nested in a `#[nursery]` body: that function is not part of the scope. Use a closure or an `async` block in the body instead, or make the nested function a `#[nursery]` of its own")
+                                ::taskgroup::__private::misplaced!(try_spawn
+                                "a `#[nursery]` body" helper; $($tokens)*)
                             };
                         }
                         #[allow(unused_macros)]
                         macro_rules! cancel {
                             ($($tokens:tt)*) => {
-                                ::core::compile_error!("`cancel!` cannot be used in a `fn` item nested in a `#[nursery]` body: that function is not part of the scope. Use a closure or an `async` block in the body instead, or make the nested function a `#[nursery]` of its own")
+                                ::taskgroup::__private::misplaced!(cancel
+                                "a `#[nursery]` body" helper; $($tokens)*)
                             };
                         }
                         spawn!(job());
