@@ -32,8 +32,8 @@
 
 pub use taskgroup_macros::{nursery, scope};
 pub use taskgroup_runtime::{
-    cancel, cancellation_token, cancelled, cause, detached, is_cancelled, spawn, try_spawn, Cause,
-    IntoLimit, ScopeInfo, TaskHandle, TaskId, TaskInfo,
+    cancel, cancellation_token, cancelled, cause, detached, is_cancelled, pool, spawn, try_spawn,
+    Cause, IntoLimit, ScopeInfo, TaskHandle, TaskId, TaskInfo,
 };
 
 #[doc(hidden)]

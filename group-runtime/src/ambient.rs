@@ -140,5 +140,5 @@ pub fn cancelled() -> impl Future<Output = ()> + Send + 'static {
 /// It is cancelled with the scope (and with every enclosing scope);
 /// cancelling it yourself does not cancel the scope.
 pub fn cancellation_token() -> Option<CancellationToken> {
-    with_current(|shared| shared.map(|s| s.token.child_token()))
+    with_current(|shared| shared.map(|s| s.token().child_token()))
 }

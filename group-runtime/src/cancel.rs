@@ -2,14 +2,14 @@
 //! children and nested scopes, and why it happened.
 //!
 //! Two paths, one cheap and one general:
-//! * children of a scope poll its `cancelled` flag at each wake-up and park
-//!   on `stop_children` (a `Notify`), so a spawned task costs one atomic load
-//!   per poll and no registration unless it actually waits;
+//! * children of a scope read its `cancelled` flag at each poll, and
+//!   register their waker with it (`parked.rs`) only if they actually wait;
+//!   cancelling wakes them all;
 //! * each scope also owns a `CancellationToken`, a child of its parent's, so
 //!   cancellation flows down nested scopes by itself and user code can await
 //!   it ([`crate::cancelled`]).
 
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{fence, Ordering::SeqCst};
 use std::sync::Arc;
 
 use crate::cause::Cause;
@@ -28,8 +28,11 @@ impl Shared {
             // Wakes a body waiting in `spawn!` for a slot: it gets no slot.
             limit.close();
         }
-        self.token.cancel();
-        self.stop_children.notify_waiters();
+        fence(SeqCst);
+        if let Some(token) = self.token_if_created() {
+            token.cancel();
+        }
+        self.parked.wake_all();
         self.wake_runner.notify_one();
     }
 

@@ -2,99 +2,165 @@
 //! that it stops when the scope is cancelled, its panic is caught and
 //! recorded, and the scope's count of live children drops only when the
 //! future is really gone.
+//!
+//! This is the per-task hot path, written as a plain struct (no `async fn`
+//! state machine, which would hold its arguments twice) so that the task
+//! tokio allocates stays small. A child costs one `Arc` clone of its scope
+//! (lent to the ambient slot while it is polled, not cloned again), one
+//! atomic increment and decrement of the live count, one atomic load of
+//! the cancellation flag per poll, and, only if it parks, one registration
+//! of its waker with the scope (`parked.rs`).
 
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::ambient;
 use crate::cause::TaskInfo;
+use crate::parked::Registered;
 use crate::shared::{Shared, Who};
 
 /// Owned by the task; dropping it (on completion, abort or runtime shutdown)
-/// frees the concurrency slot and counts the child as stopped.
+/// frees the concurrency slot, forgets the parked waker and counts the child
+/// as stopped.
 pub(crate) struct ChildGuard {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) permit: Option<OwnedSemaphorePermit>,
+    /// The scope; `None` only while it is lent to the ambient slot, during
+    /// a poll or a drop of the user's future (it is always put back, also
+    /// on a panic).
+    shared: Option<Arc<Shared>>,
+    permit: Option<OwnedSemaphorePermit>,
+    /// The waker registered with the scope, once the child has parked.
+    parked: Option<usize>,
+}
+
+impl ChildGuard {
+    pub(crate) fn new(shared: Arc<Shared>, permit: Option<OwnedSemaphorePermit>) -> Self {
+        ChildGuard {
+            shared: Some(shared),
+            permit,
+            parked: None,
+        }
+    }
+
+    fn shared(&self) -> &Shared {
+        self.shared
+            .as_deref()
+            .expect("taskgroup: the scope is back from the ambient slot")
+    }
+
+    /// Runs `f` with this child's scope as the ambient scope, catching a
+    /// panic.
+    fn in_scope<R>(&mut self, f: impl FnOnce() -> R) -> std::thread::Result<R> {
+        catch_unwind(AssertUnwindSafe(|| ambient::enter(&mut self.shared, f)))
+    }
 }
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         drop(self.permit.take());
-        self.shared.task_stopped();
+        if let Some(shared) = self.shared.take() {
+            if let Some(key) = self.parked.take() {
+                shared.parked.remove(key);
+            }
+            shared.task_stopped();
+        }
+    }
+}
+
+pin_project! {
+    /// The future of a child task. `finish` turns the user's output into the
+    /// handle's value, recording a failure in the scope (`None`).
+    ///
+    /// Fields drop in order: the user's future before the guard, so the
+    /// scope never counts a child as stopped while its future still exists.
+    pub(crate) struct Child<F, Fin> {
+        #[pin]
+        future: Option<F>,
+        finish: Option<Fin>,
+        task: TaskInfo,
+        guard: ChildGuard,
+    }
+}
+
+impl<F, Fin> Child<F, Fin> {
+    pub(crate) fn new(guard: ChildGuard, task: TaskInfo, future: F, finish: Fin) -> Self {
+        Child {
+            future: Some(future),
+            finish: Some(finish),
+            task,
+            guard,
+        }
     }
 }
 
 /// Drops the user's future in place, inside the ambient scope (so a `Drop`
-/// impl can ask [`crate::cause`] why), recording a panic raised by its `Drop`.
-fn discard<F>(
-    mut future: Pin<&mut Option<F>>,
-    ambient: &mut Option<Arc<Shared>>,
-    shared: &Shared,
-    task: &TaskInfo,
-) {
-    let dropped = catch_unwind(AssertUnwindSafe(|| {
-        ambient::enter(ambient, || future.set(None));
-    }));
-    if let Err(payload) = dropped {
-        shared.fail_with_panic(payload, Who::Task(task));
+/// impl can ask [`crate::cause`] why), recording a panic raised by its
+/// `Drop`.
+fn discard<F>(future: Pin<&mut Option<F>>, guard: &mut ChildGuard, task: &TaskInfo) {
+    let mut future = future;
+    if let Err(payload) = guard.in_scope(|| future.set(None)) {
+        guard.shared().fail_with_panic(payload, Who::Task(task));
     }
 }
 
-/// The body of a child task. `finish` turns the future's output into the
-/// handle's value, recording a failure in the scope (`None`).
-pub(crate) async fn run<F, T>(
-    guard: ChildGuard,
-    task: TaskInfo,
-    future: F,
-    finish: impl FnOnce(F::Output, &Shared, &TaskInfo) -> Option<T>,
-) -> Option<T>
+impl<F, Fin, T> Future for Child<F, Fin>
 where
     F: Future,
+    Fin: FnOnce(F::Output, &Shared, &TaskInfo) -> Option<T>,
 {
-    let shared = &*guard.shared;
-    let mut ambient = Some(guard.shared.clone());
-    // Created before the first look at the flag: a `notify_waiters` issued
-    // after this point reaches it even if it is polled later.
-    let mut stop = pin!(shared.stop_children.notified());
-    let mut future = pin!(Some(future));
-    let output = poll_fn(|cx| {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.project();
+        let (mut future, guard, task) = (this.future, this.guard, &*this.task);
         // The whole chain: an enclosing scope's cancellation stops this
         // child even before this scope's runner has passed it on.
-        if shared.is_cancelled() {
-            discard(future.as_mut(), &mut ambient, shared, &task);
+        if guard.shared().is_cancelled() {
+            discard(future, guard, task);
             return Poll::Ready(None);
         }
-        let Some(running) = future.as_mut().as_pin_mut() else {
-            return Poll::Ready(None);
-        };
-        let polled = catch_unwind(AssertUnwindSafe(|| {
-            ambient::enter(&mut ambient, || running.poll(cx))
-        }));
-        match polled {
-            Ok(Poll::Ready(output)) => {
-                discard(future.as_mut(), &mut ambient, shared, &task);
-                Poll::Ready(Some(output))
+        let polled = guard.in_scope(|| {
+            let running = future.as_mut().as_pin_mut()?;
+            let output = running.poll(cx);
+            if output.is_ready() {
+                // A finished future is dropped here, still in scope.
+                future.set(None);
             }
-            Ok(Poll::Pending) => {
-                if stop.as_mut().poll(cx).is_ready() {
-                    discard(future.as_mut(), &mut ambient, shared, &task);
-                    Poll::Ready(None)
-                } else {
-                    Poll::Pending
+            Some(output)
+        });
+        match polled {
+            Ok(None) => Poll::Ready(None),
+            Ok(Some(Poll::Ready(output))) => {
+                let finish = this
+                    .finish
+                    .take()
+                    .expect("taskgroup: a child finishes once");
+                Poll::Ready(finish(output, guard.shared(), task))
+            }
+            Ok(Some(Poll::Pending)) => {
+                // The task's waker is the same at every poll (the child is
+                // the root future of its tokio task): registered once.
+                if guard.parked.is_none() {
+                    match guard.shared().parked.register(cx.waker()) {
+                        Registered::Key(key) => guard.parked = Some(key),
+                        Registered::Closed => {
+                            discard(future, guard, task);
+                            return Poll::Ready(None);
+                        }
+                    }
                 }
+                Poll::Pending
             }
             Err(payload) => {
-                discard(future.as_mut(), &mut ambient, shared, &task);
-                shared.fail_with_panic(payload, Who::Task(&task));
+                discard(future, guard, task);
+                guard.shared().fail_with_panic(payload, Who::Task(task));
                 Poll::Ready(None)
             }
         }
-    })
-    .await;
-    output.and_then(|output| finish(output, shared, &task))
+    }
 }

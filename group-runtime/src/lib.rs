@@ -14,6 +14,8 @@ mod fallback;
 mod handle;
 mod mode;
 mod options;
+mod parked;
+pub mod pool;
 mod probe;
 mod run;
 mod scope;

@@ -51,6 +51,10 @@ impl<R> ViaPlain<R> for &ModeProbe<R> {}
 pub struct Fallible<T, E>(PhantomData<fn() -> (T, E)>);
 
 impl<T, E: 'static> Fallible<T, E> {
+    pub(crate) fn new() -> Self {
+        Fallible(PhantomData)
+    }
+
     pub fn open(&self, options: Options) -> Scope<E> {
         Scope::open(options)
     }

@@ -6,9 +6,10 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::ambient;
+use crate::parked::Registered;
 use crate::scope::Scope;
 use crate::shared::{Payload, Shared, Who};
 
@@ -82,6 +83,53 @@ impl<B> Drop for Body<'_, B> {
     }
 }
 
+/// A nested scope's runner, registered with the enclosing scope's parked
+/// set so that its cancellation wakes the runner (which passes it on).
+struct ParentWatch<'a> {
+    parent: Option<&'a Shared>,
+    key: Option<usize>,
+    /// The waker registered: the scope's future may be polled from
+    /// another task (moved into a `select!`, a `join!`) between polls.
+    waker: Option<Waker>,
+    fired: bool,
+}
+
+impl ParentWatch<'_> {
+    /// `true` once, when the enclosing scope (or one above it) is
+    /// cancelled.
+    fn cancelled(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(parent) = self.parent.filter(|_| !self.fired) else {
+            return false;
+        };
+        let open = !parent.is_cancelled()
+            && match self.key {
+                None => match parent.parked.register(cx.waker()) {
+                    Registered::Key(key) => {
+                        self.key = Some(key);
+                        self.waker = Some(cx.waker().clone());
+                        true
+                    }
+                    Registered::Closed => false,
+                },
+                Some(_) if self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) => true,
+                Some(key) => {
+                    self.waker = Some(cx.waker().clone());
+                    parent.parked.update(key, cx.waker())
+                }
+            };
+        self.fired = !open;
+        self.fired
+    }
+}
+
+impl Drop for ParentWatch<'_> {
+    fn drop(&mut self) {
+        if let (Some(parent), Some(key)) = (self.parent, self.key) {
+            parent.parked.remove(key);
+        }
+    }
+}
+
 impl<E> Scope<E> {
     /// Runs `body` as the scope's body. `is_failure` says whether a value
     /// the body returned is a failure (`Err`), which cancels the children.
@@ -99,16 +147,14 @@ impl<E> Scope<E> {
     ) -> Outcome<B::Output> {
         let shared = &*self.shared;
         let mut wake = pin!(shared.wake_runner.notified());
-        let mut parent = pin!(async {
-            match &shared.parent {
-                Some(parent) => parent.token.cancelled().await,
-                None => pending().await,
-            }
-        });
-        let mut parent_cancelled = false;
+        let mut parent = ParentWatch {
+            parent: shared.parent.as_deref(),
+            key: None,
+            waker: None,
+            fired: false,
+        };
         let mut watch_parent = |cx: &mut Context<'_>| {
-            if !parent_cancelled && parent.as_mut().poll(cx).is_ready() {
-                parent_cancelled = true;
+            if parent.cancelled(cx) {
                 shared.cancel_from_parent();
             }
         };
@@ -164,8 +210,6 @@ impl<E> Scope<E> {
         // at release time would be handed to the enclosing scope.
         let panic = shared.take_panic();
         let error = shared.take_error();
-        // Like Go's context after `Wait`: tokens handed out are cancelled.
-        shared.token.cancel();
         shared.release();
 
         if let Some((payload, cause)) = panic {

@@ -12,7 +12,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::ambient;
 use crate::bounds::ScopeError;
 use crate::cause::{Cause, ScopeInfo, TaskInfo};
-use crate::child::{self, ChildGuard};
+use crate::child::{Child, ChildGuard};
 use crate::handle::TaskHandle;
 use crate::options::Options;
 use crate::shared::Shared;
@@ -125,11 +125,8 @@ impl<E> Scope<E> {
             Slot::Refused => return TaskHandle::refused(&self.shared, info),
         };
         self.shared.task_started();
-        let guard = ChildGuard {
-            shared: self.shared.clone(),
-            permit,
-        };
-        let join = tokio::spawn(child::run(guard, info.clone(), future, finish));
+        let guard = ChildGuard::new(self.shared.clone(), permit);
+        let join = tokio::spawn(Child::new(guard, info.clone(), future, finish));
         TaskHandle::started(&self.shared, info, join)
     }
 

@@ -5,13 +5,14 @@
 //! failures.
 
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::cause::{panic_message, Cause, ScopeInfo, TaskInfo};
+use crate::parked::Parked;
 
 pub(crate) type Payload = Box<dyn Any + Send>;
 
@@ -24,18 +25,13 @@ pub(crate) struct Failures {
     pub(crate) panic: Option<(Payload, Cause)>,
 }
 
+/// Field order is part of the hot path (`repr(C)`, see `child.rs`): the
+/// live count comes first, on the cache line of the `Arc`'s own counts, the
+/// two things every spawn and every completion modify; the flags every poll
+/// reads come last, behind the rarely touched fields, on lines that stay
+/// shared between cores instead of bouncing with each modification.
+#[repr(C)]
 pub(crate) struct Shared {
-    pub(crate) info: ScopeInfo,
-    pub(crate) parent: Option<Arc<Shared>>,
-    /// Cancelled with this scope; a child of the parent's token.
-    pub(crate) token: CancellationToken,
-    /// Set (after `cause`) when this scope is cancelled, for whatever reason.
-    pub(crate) cancelled: AtomicBool,
-    pub(crate) cause: OnceLock<Cause>,
-    /// Wakes children that are parked, so that they see `cancelled`.
-    pub(crate) stop_children: Notify,
-    /// Wakes the runner: a failure, or the last child stopped while joining.
-    pub(crate) wake_runner: Notify,
     /// What keeps this scope alive: one hold for the scope itself (released
     /// when it finishes or is dropped), one per child task not yet dropped
     /// (aborted stragglers included), one per nested scope not yet fully
@@ -44,14 +40,30 @@ pub(crate) struct Shared {
     live: AtomicUsize,
     /// The scope's own hold is still counted in `live`.
     held: AtomicBool,
+    // Rarely touched: on failure, cancellation and at the end.
+    pub(crate) info: ScopeInfo,
+    /// Cancelled with this scope; a child of the parent's token. Created
+    /// only when asked for ([`crate::cancellation_token`], `cancelled()`):
+    /// scopes and children do not need it.
+    token: OnceLock<CancellationToken>,
+    pub(crate) cause: OnceLock<Cause>,
+    pub(crate) failures: Mutex<Failures>,
+    /// Wakes the runner: a failure, or the last child stopped while joining.
+    pub(crate) wake_runner: Notify,
+    /// Wakers of parked children and nested scopes' runners, woken when
+    /// this scope is cancelled.
+    pub(crate) parked: Parked,
+    // Read by every spawn and every poll, written once.
+    pub(crate) parent: Option<Arc<Shared>>,
+    pub(crate) limit: Option<Arc<Semaphore>>,
+    /// Set (after `cause`) when this scope is cancelled, for whatever reason.
+    pub(crate) cancelled: AtomicBool,
     /// The runner is waiting for `live` to fall to the scope's own hold.
     pub(crate) joining: AtomicBool,
     /// A failure (error or panic) was recorded: the body is being dropped.
     pub(crate) failed: AtomicBool,
     /// The runner has joined every child and returned.
     pub(crate) finished: AtomicBool,
-    pub(crate) failures: Mutex<Failures>,
-    pub(crate) limit: Option<Arc<Semaphore>>,
 }
 
 impl Shared {
@@ -60,20 +72,16 @@ impl Shared {
         parent: Option<Arc<Shared>>,
         limit: Option<Arc<Semaphore>>,
     ) -> Self {
-        let token = match &parent {
-            Some(parent) => {
-                parent.task_started();
-                parent.token.child_token()
-            }
-            None => CancellationToken::new(),
-        };
+        if let Some(parent) = &parent {
+            parent.task_started();
+        }
         Shared {
             info,
             parent,
-            token,
+            token: OnceLock::new(),
             cancelled: AtomicBool::new(false),
             cause: OnceLock::new(),
-            stop_children: Notify::new(),
+            parked: Parked::default(),
             wake_runner: Notify::new(),
             live: AtomicUsize::new(1),
             held: AtomicBool::new(true),
@@ -200,9 +208,34 @@ impl Shared {
     /// future was dropped. Idempotent.
     pub(crate) fn release(&self) {
         self.finished.store(true, SeqCst);
+        // Like Go's context after `Wait`: tokens handed out are cancelled.
+        fence(SeqCst);
+        if let Some(token) = self.token_if_created() {
+            token.cancel();
+        }
         if self.held.swap(false, SeqCst) {
             self.task_stopped();
         }
+    }
+
+    /// The scope's token, created on first use as a child of the enclosing
+    /// scope's. `cancel` and `release` cancel it if it exists; one created
+    /// after either (they set their flag, fence, then look) sees the flag
+    /// here, after its own fence, and is cancelled at once.
+    pub(crate) fn token(&self) -> &CancellationToken {
+        let token = self.token.get_or_init(|| match &self.parent {
+            Some(parent) => parent.token().child_token(),
+            None => CancellationToken::new(),
+        });
+        fence(SeqCst);
+        if self.cancelled.load(SeqCst) || self.finished.load(SeqCst) {
+            token.cancel();
+        }
+        token
+    }
+
+    pub(crate) fn token_if_created(&self) -> Option<&CancellationToken> {
+        self.token.get()
     }
 
     /// Children still counted (not the scope's own hold).

@@ -1,0 +1,128 @@
+//! Side-by-side benchmark of taskgroup against its peers, in one process and
+//! one run: raw `tokio::spawn` (the floor), `JoinSet`, `TaskTracker`,
+//! `FuturesUnordered`, moro, and Go's errgroup when Go is installed (the
+//! same scenarios in `benches/errgroup/main.go`).
+//!
+//! Run: `cargo bench --bench compare` (`-- quick` for 3 rounds instead of
+//! 11; `-- only=1,5,go` for some scenarios, with or without Go). Every figure is the median of the rounds; contenders are
+//! interleaved round by round. Each table gives the ratio to its first row.
+//!
+//! Scenarios (2-worker multi-thread runtime unless noted; the owner of the
+//! group runs inside a spawned task, as in a service):
+//! 1. spawn N trivial tasks and join, N = 1e3, 1e5, 1e6: ns per task;
+//! 2. a group of 4 trivial tasks, 1e5 times: ns per group;
+//! 3. cancellation latency: 10k children parked, one fails: µs from the
+//!    failure to the group having stopped every child;
+//! 4. memory: 1e5 and 1e6 parked children, bytes per task (peak RSS of a
+//!    process of its own, minus its baseline);
+//! 5. bounded: 1e6 trivial items, at most 16 at a time;
+//! 6. scenario 1 on the current-thread runtime.
+
+mod bounded;
+mod cancel;
+mod go;
+mod measure;
+mod memory;
+mod spawn_join;
+
+use measure::{per_item, print_table};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|arg| arg == "memory-child") {
+        // Re-executed by scenario 4: one contender, one size, own process.
+        return memory::child(&args[at + 1..]);
+    }
+    if let Some(name) = args.iter().find_map(|arg| arg.strip_prefix("profile=")) {
+        // For `perf record`: one contender of scenario 1, N = 1e6, 10 times.
+        let runtime = measure::multi_thread();
+        let contender = spawn_join::contenders()
+            .into_iter()
+            .find(|contender| contender.name.starts_with(name))
+            .expect("no such contender");
+        for _ in 0..10 {
+            measure::time_once(&runtime, (contender.job)(1_000_000));
+        }
+        return;
+    }
+    let wanted = |scenario: &str| {
+        args.iter()
+            .find_map(|arg| arg.strip_prefix("only="))
+            .is_none_or(|only| only.split(',').any(|s| s == scenario))
+    };
+    let go = if wanted("go") {
+        go::run()
+    } else {
+        go::GoFigures::skipped()
+    };
+    println!(
+        "taskgroup benchmark: medians of {} interleaved rounds, same process, same run",
+        measure::rounds()
+    );
+    let multi = measure::multi_thread();
+    for n in [1_000usize, 100_000, 1_000_000]
+        .into_iter()
+        .filter(|_| wanted("1"))
+    {
+        let figures = per_item(&multi, &spawn_join::contenders(), n, n);
+        print_table(
+            &format!("(1) spawn {n} trivial tasks and join, multi-thread (2 workers)"),
+            "ns/task",
+            &figures,
+            &go.get(&format!("spawn-{n}")),
+        );
+    }
+    const GROUPS: usize = 100_000;
+    if wanted("2") {
+        let figures = per_item(&multi, &spawn_join::groups_of_4(), GROUPS, GROUPS);
+        print_table(
+            &format!("(2) {GROUPS} groups of 4 trivial tasks, multi-thread"),
+            "ns/group",
+            &figures,
+            &go.get("groups-of-4"),
+        );
+    }
+    if wanted("3") {
+        print_table(
+            "(3) cancellation latency: 10000 parked children, one fails, multi-thread",
+            "µs",
+            &cancel::latencies(&multi),
+            &go.get("cancel-latency"),
+        );
+    }
+    for n in [100_000usize, 1_000_000]
+        .into_iter()
+        .filter(|_| wanted("4"))
+    {
+        print_table(
+            &format!("(4) memory: {n} parked children, multi-thread"),
+            "bytes/task",
+            &memory::per_task(n),
+            &go.get(&format!("memory-{n}")),
+        );
+    }
+    if wanted("5") {
+        let figures = bounded::per_item(&multi);
+        print_table(
+            "(5) 1000000 trivial items, at most 16 at a time, results in input order, multi-thread",
+            "ns/item",
+            &figures,
+            &go.get("limit16-1000000"),
+        );
+    }
+    drop(multi);
+    let current = measure::current_thread();
+    for n in [1_000usize, 100_000, 1_000_000]
+        .into_iter()
+        .filter(|_| wanted("6"))
+    {
+        let figures = per_item(&current, &spawn_join::contenders(), n, n);
+        print_table(
+            &format!("(6) spawn {n} trivial tasks and join, current-thread"),
+            "ns/task",
+            &figures,
+            &[],
+        );
+    }
+    go.report_missing();
+}
