@@ -28,6 +28,10 @@
 //! assert_eq!(posts.len(), 1);
 //! # }
 //! ```
+//!
+//! For the same work over many items, [`pool`] runs a fixed number of worker
+//! tasks over an iterator, with the same error, panic and cancellation
+//! semantics, and returns the results in input order.
 #![forbid(unsafe_code)]
 
 pub use taskgroup_macros::{nursery, scope};

@@ -34,8 +34,13 @@ fn main() {
         return memory::child(&args[at + 1..]);
     }
     if let Some(name) = args.iter().find_map(|arg| arg.strip_prefix("profile=")) {
-        // For `perf record`: one contender of scenario 1, N = 1e6, 10 times.
-        let runtime = measure::multi_thread();
+        // For `perf record`: one contender of scenario 1, N = 1e6, 10 times
+        // (`current`: on the current-thread runtime).
+        let runtime = if args.iter().any(|arg| arg == "current") {
+            measure::current_thread()
+        } else {
+            measure::multi_thread()
+        };
         let contender = spawn_join::contenders()
             .into_iter()
             .find(|contender| contender.name.starts_with(name))
