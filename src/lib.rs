@@ -36,8 +36,8 @@
 
 pub use taskgroup_macros::{nursery, scope};
 pub use taskgroup_runtime::{
-    cancel, cancellation_token, cancelled, cause, detached, is_cancelled, pool, spawn, try_spawn,
-    Cause, IntoLimit, ScopeInfo, TaskHandle, TaskId, TaskInfo,
+    cancel, cancellation_token, cancelled, cause, deadline, detached, is_cancelled, pool, spawn,
+    try_spawn, Cause, Elapsed, IntoLimit, IntoTimeout, ScopeInfo, TaskHandle, TaskId, TaskInfo,
 };
 
 #[doc(hidden)]

@@ -9,12 +9,13 @@ use syn::{Expr, ExprLit, Ident, Lit, Path, Token};
 
 /// What the accepted options are, for error messages.
 pub(crate) const ACCEPTED: &str =
-    "accepted options: `limit = <usize>` (a literal or any expression), `name = \"…\"`, `crate = <path>`";
+    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `name = \"…\"`, `crate = <path>`";
 
 /// The options, validated.
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) limit: Option<Expr>,
+    pub(crate) timeout: Option<Expr>,
     pub(crate) name: Option<Expr>,
     pub(crate) krate: Option<Path>,
 }
@@ -100,6 +101,7 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         let name = key.to_string();
         let slot_taken = match name.as_str() {
             "limit" => args.limit.is_some(),
+            "timeout" => args.timeout.is_some(),
             "name" => args.name.is_some(),
             "crate" => args.krate.is_some(),
             _ => {
@@ -127,6 +129,7 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
                 }
             }
             ("name", ArgValue::Expr(expr)) => args.name = Some(expr),
+            ("timeout", ArgValue::Expr(expr)) => args.timeout = Some(expr),
             // `crate` always parses as a path, other keys as expressions.
             (_, value) => {
                 let span = match value {
@@ -181,6 +184,33 @@ impl Args {
         if let Some(limit) = &self.limit {
             options = quote_spanned!(limit.span()=> #options.limit(#limit));
         }
+        if let Some(timeout) = &self.timeout {
+            options = quote_spanned!(timeout.span()=> #options.timeout(#timeout));
+        }
         options
     }
+
+    /// With a `timeout`, the check that the scope's error type can be built
+    /// from `Elapsed` (reported on the `timeout` value).
+    pub(crate) fn deadline_check(&self, scope: &Ident) -> TokenStream {
+        match &self.timeout {
+            Some(timeout) => deadline_check(&self.krate(), scope, timeout.span()),
+            None => TokenStream::new(),
+        }
+    }
+}
+
+/// `deadline_error(&scope);`: the scope's error type must be buildable
+/// from `Elapsed`. The argument's tokens share the hidden name's hygiene and
+/// are located at `span` (the `timeout` value), so that an error is reported
+/// there rather than on the whole macro.
+pub(crate) fn deadline_check(
+    krate: &TokenStream,
+    scope: &Ident,
+    span: proc_macro2::Span,
+) -> TokenStream {
+    let located = scope.span().located_at(span);
+    let scope = Ident::new(&scope.to_string(), located);
+    let argument = quote_spanned!(located=> &#scope);
+    quote_spanned!(span=> #krate::__private::deadline_error(#argument);)
 }

@@ -115,6 +115,7 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
     let ident_span = function.sig.ident.span();
     let location = quote_spanned!(ident_span=> #krate::__private::Location::caller());
     let options = args.options(location);
+    let deadline_check = args.deadline_check(scope);
 
     let mut ret_ty: Type = match &function.sig.output {
         ReturnType::Default => syn::parse_quote!(()),
@@ -135,6 +136,7 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
         #imports
         let #mode = #mode_value;
         let #scope = #mode.open(#options);
+        #deadline_check
         #macros
         // Bound before the tail: a temporary in the tail expression would be
         // dropped after the scope (`tail_expr_drop_order`).

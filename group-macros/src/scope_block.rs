@@ -104,11 +104,13 @@ fn expand_parts(
     let imports = imports(&krate);
     let macros = local_macros(&args, &names);
     let options = args.options(quote!(#krate::__private::Location::caller()));
+    let deadline_check = args.deadline_check(scope);
     let errors = errors.to_compile_errors();
     quote! {{
         #errors
         #imports
         let #scope = #krate::__private::Scope::open(#options);
+        #deadline_check
         #macros
         let #body_name = async { #body };
         let #body_name = (&&&#krate::__private::ModeProbe::of(&#body_name))

@@ -38,18 +38,20 @@ impl Parse for Forwarded {
     }
 }
 
-const USAGE: &str = "write `spawn!(future)` or `spawn!(name = \"…\", future)`, \
+const USAGE: &str = "write `spawn!(future)` or `spawn!(name = \"…\", timeout = d, future)`, \
                      e.g. `spawn!(fetch(id))` or `spawn!(async move { … })`";
 
-/// `name = …,` options, then the future.
+/// `name = …, timeout = …,` options, then the future.
 struct Call {
     name: Option<Expr>,
+    timeout: Option<Expr>,
     future: Expr,
 }
 
 impl Parse for Call {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut name = None;
+        let mut timeout = None;
         while input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
@@ -62,11 +64,20 @@ impl Parse for Call {
             })?;
             match key.to_string().as_str() {
                 "name" if name.is_none() => name = Some(value),
-                "name" => return Err(syn::Error::new(key.span(), "duplicate option `name`")),
+                "timeout" if timeout.is_none() => timeout = Some(value),
+                "name" | "timeout" => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("duplicate option `{key}`"),
+                    ))
+                }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown task option `{other}`; accepted: `name = \"…\"`"),
+                        format!(
+                            "unknown task option `{other}`; accepted: `name = \"…\"`, \
+                             `timeout = <Duration>`"
+                        ),
                     ))
                 }
             }
@@ -81,7 +92,11 @@ impl Parse for Call {
         if !input.is_empty() {
             return Err(input.error(format!("unexpected tokens after the future; {USAGE}")));
         }
-        Ok(Call { name, future })
+        Ok(Call {
+            name,
+            timeout,
+            future,
+        })
     }
 }
 
@@ -153,7 +168,19 @@ fn generate(
     let location = quote!(#krate::__private::Location::caller());
     // Read left to right: `spawn!(name = url.clone(), fetch(url))`.
     let bind_name = quote!(let #name_var = #name;);
+    // A task's own `timeout` wraps its future; the scope's error type must
+    // be buildable from `Elapsed` (checked on the `timeout` value).
+    let (future, deadline_check) = match &call.timeout {
+        Some(timeout) => (
+            quote_spanned! {timeout.span()=>
+                #krate::__private::timed(#timeout, #location, #future)
+            },
+            crate::args::deadline_check(krate, scope, timeout.span()),
+        ),
+        None => (quote!(#future), TokenStream::new()),
+    };
     let bind = quote_spanned! {span=>
+        #deadline_check
         let #future_var = #located_krate::__private::parallel(#future);
     };
     let start = quote_spanned! {span=>

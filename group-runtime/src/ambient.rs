@@ -44,7 +44,7 @@ pub(crate) fn enter<R>(slot: &mut Option<Arc<Shared>>, f: impl FnOnce() -> R) ->
 }
 
 /// Looks at the current scope without touching its reference count.
-fn with_current<R>(f: impl FnOnce(Option<&Shared>) -> R) -> R {
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Shared>) -> R) -> R {
     let shared = CURRENT.try_with(Cell::take).unwrap_or(None);
     let result = f(shared.as_deref());
     let _ = CURRENT.try_with(|current| current.set(shared));

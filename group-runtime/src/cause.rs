@@ -4,6 +4,7 @@ use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A process-unique task number, in spawn order.
 ///
@@ -163,6 +164,20 @@ pub enum Cause {
     /// The scope's future was dropped before it finished (its caller was
     /// cancelled, e.g. by `tokio::select!` or a timeout).
     Dropped(ScopeInfo),
+    /// The scope's `timeout` elapsed.
+    DeadlineExceeded {
+        /// The scope whose deadline passed.
+        scope: ScopeInfo,
+        /// Its `timeout`.
+        after: Duration,
+    },
+    /// A task's own `timeout` (`spawn!(timeout = …, fut)`) elapsed.
+    TaskTimedOut {
+        /// Where the task was spawned.
+        at: &'static Location<'static>,
+        /// Its `timeout`.
+        after: Duration,
+    },
 }
 
 impl Cause {
@@ -206,6 +221,15 @@ impl fmt::Display for Cause {
             Cause::Cancelled { at } => write!(f, "cancel!() was called at {at}"),
             Cause::Parent(inner) => write!(f, "an enclosing scope was cancelled: {inner}"),
             Cause::Dropped(scope) => write!(f, "the future of the {scope} was dropped"),
+            Cause::DeadlineExceeded { scope, after } => {
+                write!(f, "the timeout of the {scope} ({after:?}) elapsed")
+            }
+            Cause::TaskTimedOut { at, after } => {
+                write!(
+                    f,
+                    "the timeout ({after:?}) of the task spawned at {at} elapsed"
+                )
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ mod bounds;
 mod cancel;
 mod cause;
 mod child;
+mod deadline;
 mod detached;
 mod fallback;
 mod handle;
@@ -23,6 +24,7 @@ mod shared;
 
 pub use ambient::{cancellation_token, cancelled, cause, is_cancelled};
 pub use cause::{Cause, ScopeInfo, TaskId, TaskInfo};
+pub use deadline::{deadline, Elapsed, IntoTimeout};
 pub use handle::TaskHandle;
 pub use options::IntoLimit;
 
@@ -31,6 +33,7 @@ pub use options::IntoLimit;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bounds::{parallel, ParallelTask, ScopeError};
+    pub use crate::deadline::{deadline_error, timed, DeadlineError, Timed};
     pub use crate::mode::{Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
     pub use crate::options::Options;
     pub use crate::probe::{task_probe, SpawnResult, SpawnValue, TaskProbe};

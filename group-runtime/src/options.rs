@@ -3,6 +3,9 @@
 use std::num::NonZeroUsize;
 use std::panic::Location;
 use std::sync::Arc;
+use std::time::Duration;
+
+use crate::deadline::IntoTimeout;
 
 /// Values accepted by `limit = …`: a `usize` (at least 1), a
 /// `NonZeroUsize`, or an `Option` of either where `None` means no limit.
@@ -39,6 +42,7 @@ pub struct Options {
     pub(crate) location: &'static Location<'static>,
     pub(crate) name: Option<Arc<str>>,
     pub(crate) limit: Option<usize>,
+    pub(crate) timeout: Option<Duration>,
 }
 
 impl Options {
@@ -47,6 +51,7 @@ impl Options {
             location,
             name: None,
             limit: None,
+            timeout: None,
         }
     }
 
@@ -57,6 +62,11 @@ impl Options {
 
     pub fn limit(mut self, limit: impl IntoLimit) -> Self {
         self.limit = limit.into_limit();
+        self
+    }
+
+    pub fn timeout(mut self, timeout: impl IntoTimeout) -> Self {
+        self.timeout = timeout.into_timeout();
         self
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::ambient;
+use crate::cause::Cause;
 use crate::parked::Registered;
 use crate::scope::Scope;
 use crate::shared::{Payload, Shared, Who};
@@ -153,9 +154,21 @@ impl<E> Scope<E> {
             waker: None,
             fired: false,
         };
+        let after = self.timeout.map(|(_, after)| after).unwrap_or_default();
+        let mut timeout = pin!(self.timeout.map(|(at, _)| tokio::time::sleep_until(at)));
         let mut watch_parent = |cx: &mut Context<'_>| {
             if parent.cancelled(cx) {
                 shared.cancel_from_parent();
+            }
+            // The scope's own deadline fails it like a child's error.
+            if let Some(sleep) = timeout.as_mut().as_pin_mut() {
+                if sleep.poll(cx).is_ready() {
+                    shared.fail_with_deadline(Cause::DeadlineExceeded {
+                        scope: shared.info.clone(),
+                        after,
+                    });
+                    timeout.set(None);
+                }
             }
         };
         let mut body = Body {

@@ -6,13 +6,16 @@ use std::marker::PhantomData;
 use std::panic::Location;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use crate::ambient;
 use crate::bounds::ScopeError;
 use crate::cause::{Cause, ScopeInfo, TaskInfo};
 use crate::child::{Child, ChildGuard};
+use crate::deadline::DeadlineError;
 use crate::handle::TaskHandle;
 use crate::options::Options;
 use crate::shared::Shared;
@@ -26,6 +29,8 @@ use crate::shared::Shared;
 #[doc(hidden)]
 pub struct Scope<E> {
     pub(crate) shared: Arc<Shared>,
+    /// This scope's own `timeout`: when it passes and how long it was.
+    pub(crate) timeout: Option<(Instant, Duration)>,
     _error: PhantomData<fn() -> E>,
 }
 
@@ -48,6 +53,7 @@ impl<E> Scope<E> {
             location,
             name,
             limit,
+            timeout,
         } = options;
         let info = ScopeInfo::new(name, location);
         let limit = limit.map(|limit| {
@@ -58,10 +64,21 @@ impl<E> Scope<E> {
             );
             Arc::new(Semaphore::new(limit.min(Semaphore::MAX_PERMITS)))
         });
+        let timeout = timeout.map(|after| (Instant::now() + after, after));
+        let deadline = timeout.map(|(at, _)| at);
         Scope {
-            shared: Arc::new(Shared::new(info, ambient::current(), limit)),
+            shared: Arc::new(Shared::new(info, ambient::current(), limit, deadline)),
+            timeout,
             _error: PhantomData,
         }
+    }
+
+    /// See [`crate::deadline::deadline_error`].
+    pub(crate) fn install_deadline_error(&self)
+    where
+        E: DeadlineError,
+    {
+        let _ = self.shared.deadline_error.set(E::elapsed);
     }
 
     /// `spawn!` without a limit: starts at once unless cancelled.

@@ -9,6 +9,7 @@ use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::{Notify, Semaphore};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cause::{panic_message, Cause, ScopeInfo, TaskInfo};
@@ -56,6 +57,12 @@ pub(crate) struct Shared {
     // Read by every spawn and every poll, written once.
     pub(crate) parent: Option<Arc<Shared>>,
     pub(crate) limit: Option<Arc<Semaphore>>,
+    /// The earliest deadline of this scope and its enclosing ones.
+    pub(crate) deadline: Option<Instant>,
+    /// Builds the scope's error from `Elapsed`; set when a `timeout` is
+    /// written on the scope or on one of its tasks (which requires
+    /// `E: From<Elapsed>` at compile time).
+    pub(crate) deadline_error: OnceLock<fn() -> Payload>,
     /// Set (after `cause`) when this scope is cancelled, for whatever reason.
     pub(crate) cancelled: AtomicBool,
     /// The runner is waiting for `live` to fall to the scope's own hold.
@@ -71,7 +78,12 @@ impl Shared {
         info: ScopeInfo,
         parent: Option<Arc<Shared>>,
         limit: Option<Arc<Semaphore>>,
+        deadline: Option<Instant>,
     ) -> Self {
+        let deadline = match (deadline, parent.as_ref().and_then(|parent| parent.deadline)) {
+            (Some(own), Some(outer)) => Some(own.min(outer)),
+            (own, outer) => own.or(outer),
+        };
         if let Some(parent) = &parent {
             parent.task_started();
         }
@@ -82,6 +94,8 @@ impl Shared {
             cancelled: AtomicBool::new(false),
             cause: OnceLock::new(),
             parked: Parked::default(),
+            deadline,
+            deadline_error: OnceLock::new(),
             wake_runner: Notify::new(),
             live: AtomicUsize::new(1),
             held: AtomicBool::new(true),
@@ -106,6 +120,11 @@ impl Shared {
     /// A child returned `Err`. The first error cancels the scope; an error
     /// from a child of an already-cancelled scope is dropped (errgroup).
     pub(crate) fn fail_with_error(&self, task: &TaskInfo, error: impl FnOnce() -> Payload) {
+        self.fail(error, || Cause::TaskFailed(task.clone()));
+    }
+
+    /// Records the first error and cancels the scope with `cause`.
+    fn fail(&self, error: impl FnOnce() -> Payload, cause: impl FnOnce() -> Cause) {
         {
             let mut failures = self.failures();
             if self.cancelled.load(SeqCst) {
@@ -114,7 +133,21 @@ impl Shared {
             failures.error = Some(error());
             self.failed.store(true, SeqCst);
         }
-        self.cancel(Cause::TaskFailed(task.clone()));
+        self.cancel(cause());
+    }
+
+    /// A `timeout` elapsed: fails the scope like a child's `Err(Elapsed)`.
+    pub(crate) fn fail_with_deadline(&self, cause: Cause) {
+        let Some(elapsed) = self.deadline_error.get() else {
+            // Unreachable: the macros install the conversion wherever they
+            // write a `timeout`. Never hang: fail loudly instead.
+            let message = format!(
+                "taskgroup: {cause}, but the {} has no deadline error",
+                self.info
+            );
+            return self.record_panic(Box::new(message), cause);
+        };
+        self.fail(*elapsed, || cause);
     }
 
     /// The body returned `Err`. Returns `false` when a child had already

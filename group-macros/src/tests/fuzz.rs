@@ -87,7 +87,7 @@ impl Rng {
 
 #[rustfmt::skip]
 const IDENTS: &[&str] = &[
-    "spawn", "try_spawn", "cancel", "scope", "detached", "nursery", "limit", "name", "crate",
+    "spawn", "try_spawn", "cancel", "scope", "detached", "nursery", "limit", "name", "crate", "timeout",
     "self", "Self", "super", "async", "await", "move", "fn", "let", "mut", "return", "if", "else",
     "match", "loop", "for", "in", "impl", "dyn", "where", "struct", "trait", "unsafe", "extern",
     "Result", "Ok", "Err", "Option", "Some", "None", "tokio", "task", "thread", "std", "core",

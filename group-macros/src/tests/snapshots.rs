@@ -322,6 +322,27 @@ fn spawn_named() {
 }
 
 #[test]
+fn spawn_with_timeout() {
+    assert_spawn(
+        "spawn_with_timeout",
+        quote!([::taskgroup] __tg_scope spawn false; name = "slow", timeout = Duration::from_secs(2), fetch(id)),
+    );
+}
+
+#[test]
+fn scope_timeout() {
+    assert_scope(
+        "scope_timeout",
+        quote! {
+            timeout = config.timeout, limit = 2; {
+                spawn!(fetch(1));
+                Ok::<_, Error>(())
+            }
+        },
+    );
+}
+
+#[test]
 fn spawn_missing_future() {
     assert_spawn(
         "spawn_missing_future",

@@ -9,7 +9,7 @@ async fn typo() {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     typo().await;
-    scope!(timeout = 5; {
+    scope!(retries = 5; {
         spawn!(async {});
     });
 }

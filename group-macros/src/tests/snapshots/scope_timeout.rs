@@ -1,0 +1,45 @@
+fn __snapshot() {
+    {
+        #[allow(unused_imports)]
+        use ::taskgroup::__private::{
+            SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        };
+        let __tg_scope = ::taskgroup::__private::Scope::open(
+            ::taskgroup::__private::Options::new(
+                    ::taskgroup::__private::Location::caller(),
+                )
+                .limit(2)
+                .timeout(config.timeout),
+        );
+        ::taskgroup::__private::deadline_error(&__tg_scope);
+        #[allow(unused_macros)]
+        macro_rules! spawn {
+            ($($tokens:tt)*) => {
+                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn
+                true; $($tokens)* }
+            };
+        }
+        #[allow(unused_macros)]
+        macro_rules! try_spawn {
+            ($($tokens:tt)*) => {
+                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+                true; $($tokens)* }
+            };
+        }
+        #[allow(unused_macros)]
+        macro_rules! cancel {
+            () => {
+                __tg_scope.__cancel(::taskgroup::__private::Location::caller())
+            };
+        }
+        let __tg_body = async {
+            spawn!(fetch(1));
+            Ok::<_, Error>(())
+        };
+        let __tg_body = (&&&::taskgroup::__private::ModeProbe::of(&__tg_body))
+            .__tg_mode()
+            .run(&__tg_scope, __tg_body)
+            .await;
+        __tg_body
+    };
+}

@@ -1,0 +1,192 @@
+//! Time limits: `timeout = d` on a scope or on one task, the deadline error
+//! [`Elapsed`], and [`deadline`], the effective deadline of the code running
+//! now.
+//!
+//! A scope's deadline is the earliest of its own (`timeout`, counted from
+//! when the scope opens) and its enclosing scopes'. When its own deadline
+//! passes, the scope fails as if a child had returned `Err(Elapsed)`
+//! converted to the scope's error type: everything is cancelled and joined,
+//! and the scope returns that error ([`crate::Cause::DeadlineExceeded`]).
+//! A task's `timeout` fails the scope the same way when the task has not
+//! finished in time. Time is tokio's: paused time in tests works.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+
+use crate::ambient;
+use crate::cause::Cause;
+
+/// The error of a scope or task whose `timeout` elapsed. A fallible scope
+/// with a `timeout` needs `E: From<Elapsed>`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::{scope, Elapsed};
+///
+/// let result = scope!(timeout = Duration::from_secs(1); {
+///     spawn!(std::future::pending::<()>());
+///     Ok::<_, Elapsed>(())
+/// });
+/// assert_eq!(result, Err(Elapsed));
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Elapsed;
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline elapsed")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+/// The scope's error type can be built from [`Elapsed`]: required by
+/// `timeout`.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`timeout` fails the scope with `taskgroup::Elapsed`, but the scope's error type `{Self}` cannot be built from it",
+    label = "this scope has a `timeout`",
+    note = "implement `From<taskgroup::Elapsed>` for `{Self}` (or use `taskgroup::Elapsed` as the error type)",
+    note = "a scope whose body does not return `Result` cannot fail: make the body return `Result<_, E>` with `E: From<taskgroup::Elapsed>`"
+)]
+pub trait DeadlineError: Send + 'static {
+    /// `Self::from(Elapsed)`, boxed for the scope.
+    fn elapsed() -> Box<dyn std::any::Any + Send>;
+}
+
+impl<E: From<Elapsed> + Send + 'static> DeadlineError for E {
+    fn elapsed() -> Box<dyn std::any::Any + Send> {
+        Box::new(E::from(Elapsed))
+    }
+}
+
+/// Values accepted by `timeout = …`: a [`Duration`], or an `Option` of one
+/// where `None` means no time limit.
+#[diagnostic::on_unimplemented(
+    message = "`timeout = …` takes a `std::time::Duration` or an `Option<Duration>`, not `{Self}`",
+    label = "not a `Duration`",
+    note = "e.g. `timeout = Duration::from_secs(5)`, or `timeout = config.timeout` with an `Option<Duration>` (`None`: no time limit)"
+)]
+pub trait IntoTimeout {
+    /// `None` for no time limit.
+    fn into_timeout(self) -> Option<Duration>;
+}
+
+impl IntoTimeout for Duration {
+    fn into_timeout(self) -> Option<Duration> {
+        Some(self)
+    }
+}
+
+impl<T: IntoTimeout> IntoTimeout for Option<T> {
+    fn into_timeout(self) -> Option<Duration> {
+        self.and_then(IntoTimeout::into_timeout)
+    }
+}
+
+/// The deadline of the scope the caller runs in: the earliest `timeout` of
+/// it and its enclosing scopes, as a tokio [`Instant`]. `None` outside any
+/// scope or when no enclosing scope has a `timeout`. (A task's own
+/// `spawn!(timeout = …)` is not included.)
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::{scope, Elapsed};
+///
+/// assert!(taskgroup::deadline().is_none());
+/// scope!(timeout = Duration::from_secs(10); {
+///     let outer = taskgroup::deadline().unwrap();
+///     scope!(timeout = Duration::from_secs(60); {
+///         assert_eq!(taskgroup::deadline(), Some(outer)); // the earlier one
+///         Ok::<_, Elapsed>(())
+///     })
+/// })
+/// .unwrap();
+/// # }
+/// ```
+pub fn deadline() -> Option<Instant> {
+    ambient::with_current(|shared| shared.and_then(|shared| shared.deadline))
+}
+
+pin_project! {
+    /// A task with its own `timeout`: when the time is up before the task
+    /// finishes, the scope fails with [`Elapsed`] and the task is cancelled
+    /// with its siblings.
+    #[doc(hidden)]
+    pub struct Timed<F> {
+        #[pin]
+        future: F,
+        // Started at the first poll: waiting for a `limit` slot does not
+        // count against the task's time.
+        #[pin]
+        sleep: Option<Sleep>,
+        after: Option<Duration>,
+        at: &'static Location<'static>,
+    }
+}
+
+/// `spawn!(timeout = d, fut)`.
+#[doc(hidden)]
+pub fn timed<F: Future>(
+    timeout: impl IntoTimeout,
+    at: &'static Location<'static>,
+    future: F,
+) -> Timed<F> {
+    Timed {
+        future,
+        sleep: None,
+        after: timeout.into_timeout(),
+        at,
+    }
+}
+
+impl<F: Future> Future for Timed<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let mut this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(output);
+        }
+        let Some(after) = *this.after else {
+            return Poll::Pending;
+        };
+        if this.sleep.is_none() {
+            this.sleep
+                .set(Some(tokio::time::sleep_until(Instant::now() + after)));
+        }
+        if let Some(sleep) = this.sleep.as_pin_mut() {
+            if sleep.poll(cx).is_ready() {
+                // Polled inside the child: the ambient scope is the task's.
+                let at = *this.at;
+                ambient::with_current(|shared| {
+                    if let Some(shared) = shared {
+                        shared.fail_with_deadline(Cause::TaskTimedOut { at, after });
+                    }
+                });
+                // The failure cancelled the scope: this task is dropped at
+                // its next poll, which the cancellation wakes.
+            }
+        }
+        Poll::Pending
+    }
+}
+
+/// Written by the macros next to every `timeout`: the scope's error type
+/// must be buildable from [`Elapsed`], checked at compile time.
+#[doc(hidden)]
+pub fn deadline_error<E: DeadlineError>(scope: &crate::scope::Scope<E>) {
+    scope.install_deadline_error();
+}
