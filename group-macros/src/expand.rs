@@ -41,33 +41,37 @@ pub(crate) fn imports(krate: &TokenStream) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
         use #krate::__private::{
-            SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+            SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _, SpawnValue as _,
+            ViaFallible as _, ViaPlain as _,
         };
     }
 }
 
-/// `macro_rules! spawn`, `try_spawn`, `cancel` bound to this scope. The
-/// first two forward to the hidden `spawn_task!` proc macro (`spawn.rs`),
-/// which generates the code on the user's spans.
+/// The macros that start a child, each forwarded to `spawn_task!`.
+pub(crate) const SPAWNING: [&str; 4] = ["spawn", "try_spawn", "spawn_background", "spawn_blocking"];
+
+/// `macro_rules! spawn` & co. and `cancel` bound to this scope. The
+/// spawning ones forward to the hidden `spawn_task!` proc macro
+/// (`spawn.rs`), which generates the code on the user's spans.
 pub(crate) fn local_macros(args: &Args, names: &Names) -> TokenStream {
     let krate = args.krate();
     let scope = &names.scope;
     // With a limit, `spawn!` waits for a free slot (backpressure); without
     // one it never awaits, so it also works in non-async closures.
     let limited = args.limit.is_some();
+    let spawning = SPAWNING.iter().map(|name| {
+        let name = Ident::new(name, Span::call_site());
+        quote! {
+            #[allow(unused_macros)]
+            macro_rules! #name {
+                ($($tokens:tt)*) => {
+                    #krate::__private::spawn_task! { [#krate] #scope #name #limited ; $($tokens)* }
+                };
+            }
+        }
+    });
     quote! {
-        #[allow(unused_macros)]
-        macro_rules! spawn {
-            ($($tokens:tt)*) => {
-                #krate::__private::spawn_task! { [#krate] #scope spawn #limited ; $($tokens)* }
-            };
-        }
-        #[allow(unused_macros)]
-        macro_rules! try_spawn {
-            ($($tokens:tt)*) => {
-                #krate::__private::spawn_task! { [#krate] #scope try_spawn #limited ; $($tokens)* }
-            };
-        }
+        #(#spawning)*
         #[allow(unused_macros)]
         macro_rules! cancel {
             () => {

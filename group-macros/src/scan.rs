@@ -11,12 +11,13 @@
 //! as go;`) or another function escapes it. Clippy's `disallowed-methods`
 //! extends the rule to a whole crate (see the README).
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprCall, ExprPath, Ident, ImplItemFn, ItemFn, Macro, Path, Stmt, TraitItemFn};
 
 use crate::args::Errors;
+use crate::expand::SPAWNING;
 
 /// Where the body is, for messages: "`#[nursery]` body" or "`scope!` body".
 #[derive(Clone, Copy)]
@@ -155,21 +156,16 @@ fn last_segment_is(path: &Path, names: &[&str]) -> bool {
 /// whole `#[nursery]` / `scope!`).
 fn nested_fn_fallbacks(context: Context, krate: &TokenStream, function: &Ident) -> Vec<Stmt> {
     let context = context.name();
-    let tokens = quote! {
-        #[allow(unused_macros)]
-        macro_rules! spawn { ($($tokens:tt)*) => {
-            #krate::__private::misplaced!(spawn #context #function; $($tokens)*)
-        }; }
-        #[allow(unused_macros)]
-        macro_rules! try_spawn { ($($tokens:tt)*) => {
-            #krate::__private::misplaced!(try_spawn #context #function; $($tokens)*)
-        }; }
-        #[allow(unused_macros)]
-        macro_rules! cancel { ($($tokens:tt)*) => {
-            #krate::__private::misplaced!(cancel #context #function; $($tokens)*)
-        }; }
-    };
-    syn::parse2::<syn::Block>(quote!({ #tokens }))
+    let names = SPAWNING.iter().chain(&["cancel"]).map(|name| {
+        let name = Ident::new(name, Span::call_site());
+        quote! {
+            #[allow(unused_macros)]
+            macro_rules! #name { ($($tokens:tt)*) => {
+                #krate::__private::misplaced!(#name #context #function; $($tokens)*)
+            }; }
+        }
+    });
+    syn::parse2::<syn::Block>(quote!({ #(#names)* }))
         .map(|block| block.stmts)
         .unwrap_or_default()
 }
@@ -261,12 +257,12 @@ impl VisitMut for Scanner<'_> {
 /// (not async): they keep the one real error from drowning in "cannot find
 /// macro `spawn`".
 pub(crate) fn stub_macros() -> TokenStream {
-    quote! {
-        #[allow(unused_macros)]
-        macro_rules! spawn { ($($tokens:tt)*) => { ::core::unreachable!() }; }
-        #[allow(unused_macros)]
-        macro_rules! try_spawn { ($($tokens:tt)*) => { ::core::unreachable!() }; }
-        #[allow(unused_macros)]
-        macro_rules! cancel { ($($tokens:tt)*) => { ::core::unreachable!() }; }
-    }
+    let names = SPAWNING.iter().chain(&["cancel"]).map(|name| {
+        let name = Ident::new(name, Span::call_site());
+        quote! {
+            #[allow(unused_macros)]
+            macro_rules! #name { ($($tokens:tt)*) => { ::core::unreachable!() }; }
+        }
+    });
+    quote!(#(#names)*)
 }

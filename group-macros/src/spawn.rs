@@ -5,7 +5,7 @@
 //! reported on the future itself, not on the whole `#[nursery]` or `scope!`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{bracketed, Expr, Ident, LitBool, Token};
@@ -120,8 +120,31 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             return quote!({ #error; ::core::unreachable!() });
         }
     };
-    let trying = kind == "try_spawn";
-    generate(&krate, &scope, trying, limited, &call)
+    let kind = match kind.to_string().as_str() {
+        "try_spawn" => Kind::Try,
+        "spawn_background" => Kind::Background,
+        "spawn_blocking" => Kind::Blocking,
+        _ => Kind::Spawn,
+    };
+    if let (Kind::Blocking, Some(timeout)) = (kind, &call.timeout) {
+        return syn::Error::new(
+            timeout.span(),
+            "a `spawn_blocking!` task cannot be aborted, so it takes no `timeout`: put the \
+             `timeout` on the scope, and check `taskgroup::is_cancelled()` in the closure",
+        )
+        .to_compile_error();
+    }
+    generate(&krate, &scope, kind, limited, &call)
+}
+
+/// Which macro: `spawn!`, `try_spawn!`, `spawn_background!`,
+/// `spawn_blocking!`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Spawn,
+    Try,
+    Background,
+    Blocking,
 }
 
 /// The same tokens, located at `span`: a call whose path keeps the outer
@@ -140,7 +163,7 @@ fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
 fn generate(
     krate: &TokenStream,
     scope: &Ident,
-    trying: bool,
+    kind: Kind,
     limited: bool,
     call: &Call,
 ) -> TokenStream {
@@ -153,8 +176,13 @@ fn generate(
         hidden("__tg_name"),
     );
     let future = &call.future;
-    // An inline `async` block takes the scope's error type as its own.
-    let method = if is_async_block(future) {
+    // An inline `async` block (or closure, for `spawn_blocking!`) takes the
+    // scope's error type as its own.
+    let inline = match kind {
+        Kind::Blocking => is_closure(future),
+        _ => is_async_block(future),
+    };
+    let method = if inline {
         Ident::new("__tg_spawn_block", span)
     } else {
         Ident::new("__tg_spawn", span)
@@ -179,15 +207,33 @@ fn generate(
         ),
         None => (quote!(#future), TokenStream::new()),
     };
+    let (check, probe) = match kind {
+        Kind::Blocking => (quote!(blocking), quote!(blocking_probe)),
+        _ => (quote!(parallel), quote!(task_probe)),
+    };
+    // A block that only ends by failing or being cancelled: give it the
+    // scope's `Result<(), E>` as output (there is no other to infer).
+    let future = if kind != Kind::Blocking && runs_forever(&call.future) {
+        quote_spanned!(span=> #located_krate::__private::forever(&#scope, #future))
+    } else {
+        future
+    };
     let bind = quote_spanned! {span=>
         #deadline_check
-        let #future_var = #located_krate::__private::parallel(#future);
+        let #future_var = #located_krate::__private::#check(#future);
+    };
+    let background = match kind {
+        Kind::Background => quote!(.background()),
+        _ => TokenStream::new(),
+    };
+    let how = quote! {
+        #krate::__private::Start::new(#slot_var, #name_var, #location)#background
     };
     let start = quote_spanned! {span=>
-        (&&&#located_krate::__private::task_probe(&#future_var))
-            .#method(&#scope, #slot_var, #name_var, #location, #future_var)
+        (&&&#located_krate::__private::#probe(&#future_var))
+            .#method(&#scope, #how, #future_var)
     };
-    if trying {
+    if kind == Kind::Try {
         // Like Go's `TryGo`: without a free slot the future is not even
         // built, so what it would capture is still the caller's.
         quote! {{
@@ -213,6 +259,42 @@ fn generate(
             let #slot_var = #slot;
             #start
         }}
+    }
+}
+
+/// An `async` block whose last statement is a `loop` with no `break` in it:
+/// it never returns a value (it ends by `?`, a panic or cancellation).
+fn runs_forever(expr: &Expr) -> bool {
+    let block = match expr {
+        Expr::Async(block) => &block.block,
+        Expr::Group(group) => return runs_forever(&group.expr),
+        Expr::Paren(paren) => return runs_forever(&paren.expr),
+        _ => return false,
+    };
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(Expr::Loop(the_loop), _)) => {
+            !has_break(the_loop.body.to_token_stream())
+        }
+        _ => false,
+    }
+}
+
+/// Any `break` token, nested loops included (conservative).
+fn has_break(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "break",
+        proc_macro2::TokenTree::Group(group) => has_break(group.stream()),
+        _ => false,
+    })
+}
+
+/// A closure literal, also through a fragment or in parentheses.
+fn is_closure(expr: &Expr) -> bool {
+    match expr {
+        Expr::Closure(_) => true,
+        Expr::Group(group) => is_closure(&group.expr),
+        Expr::Paren(paren) => is_closure(&paren.expr),
+        _ => false,
     }
 }
 

@@ -33,6 +33,7 @@ impl Shared {
             token.cancel();
         }
         self.parked.wake_all();
+        self.parked_background.wake_all();
         self.wake_runner.notify_one();
     }
 

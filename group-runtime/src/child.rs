@@ -22,7 +22,7 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use crate::ambient;
 use crate::cause::TaskInfo;
-use crate::parked::Registered;
+use crate::parked::{Parked, Registered};
 use crate::shared::{Shared, Who};
 
 /// Owned by the task; dropping it (on completion, abort or runtime shutdown)
@@ -36,18 +36,42 @@ pub(crate) struct ChildGuard {
     permit: Option<OwnedSemaphorePermit>,
     /// The waker registered with the scope, once the child has parked.
     parked: Option<usize>,
+    /// `spawn_background!`: also stopped when the body is done.
+    background: bool,
 }
 
 impl ChildGuard {
-    pub(crate) fn new(shared: Arc<Shared>, permit: Option<OwnedSemaphorePermit>) -> Self {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        permit: Option<OwnedSemaphorePermit>,
+        background: bool,
+    ) -> Self {
         ChildGuard {
             shared: Some(shared),
             permit,
             parked: None,
+            background,
         }
     }
 
-    fn shared(&self) -> &Shared {
+    /// The scope (or one above it) is cancelled, or this is a background
+    /// child and the body is done.
+    fn must_stop(&self) -> bool {
+        let shared = self.shared();
+        shared.is_cancelled() || (self.background && shared.background_done())
+    }
+
+    /// Where this child registers its waker.
+    fn parked_set(&self) -> &Parked {
+        let shared = self.shared();
+        if self.background {
+            &shared.parked_background
+        } else {
+            &shared.parked
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
         self.shared
             .as_deref()
             .expect("taskgroup: the scope is back from the ambient slot")
@@ -55,7 +79,7 @@ impl ChildGuard {
 
     /// Runs `f` with this child's scope as the ambient scope, catching a
     /// panic.
-    fn in_scope<R>(&mut self, f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    pub(crate) fn in_scope<R>(&mut self, f: impl FnOnce() -> R) -> std::thread::Result<R> {
         catch_unwind(AssertUnwindSafe(|| ambient::enter(&mut self.shared, f)))
     }
 }
@@ -63,10 +87,10 @@ impl ChildGuard {
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         drop(self.permit.take());
+        if let Some(key) = self.parked.take() {
+            self.parked_set().remove(key);
+        }
         if let Some(shared) = self.shared.take() {
-            if let Some(key) = self.parked.take() {
-                shared.parked.remove(key);
-            }
             shared.task_stopped();
         }
     }
@@ -120,7 +144,7 @@ where
         let (mut future, guard, task) = (this.future, this.guard, &*this.task);
         // The whole chain: an enclosing scope's cancellation stops this
         // child even before this scope's runner has passed it on.
-        if guard.shared().is_cancelled() {
+        if guard.must_stop() {
             discard(future, guard, task);
             return Poll::Ready(None);
         }
@@ -146,7 +170,7 @@ where
                 // The task's waker is the same at every poll (the child is
                 // the root future of its tokio task): registered once.
                 if guard.parked.is_none() {
-                    match guard.shared().parked.register(cx.waker()) {
+                    match guard.parked_set().register(cx.waker()) {
                         Registered::Key(key) => guard.parked = Some(key),
                         Registered::Closed => {
                             discard(future, guard, task);

@@ -2,80 +2,122 @@
 //! they can be used. Inside a `#[nursery]` fn or a `scope!` block, local
 //! macros of the same names shadow these.
 
-/// Starts a parallel child task of the enclosing scope; `.await` its handle
-/// for the value. **Only inside** a `#[nursery]` async fn or a `scope!`
-/// block (elsewhere this macro is a compile error).
-///
-/// `spawn!(future)` or `spawn!(name = "fetch", future)`. The future must be
-/// `Send + 'static` (it runs in parallel on tokio). With `limit = n` on the
-/// scope, `spawn!` waits for a free slot.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use taskgroup::scope;
-/// let n = scope! { spawn!(name = "answer", async { 42 }).await };
-/// assert_eq!(n, 42);
-/// # }
-/// ```
-#[macro_export]
-macro_rules! spawn {
-    ($($tokens:tt)*) => {
-        ::core::compile_error!(::core::concat!(
-            "`spawn!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block ",
-            "(not outside one, and not in a nested `fn` item)",
-        ))
-    };
+/// Defines the exported fallbacks: each expands to a `compile_error!` that
+/// says where the macro can be used. (`$d` is a `$` passed in, to write the
+/// inner macro's own matcher.)
+macro_rules! outside_scope_only {
+    ($d:tt $($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[macro_export]
+        macro_rules! $name {
+            ($d($d tokens:tt)*) => {
+                ::core::compile_error!(::core::concat!(
+                    "`", ::core::stringify!($name), "!` can only be used inside a ",
+                    "`#[nursery]` async fn or a `scope! { … }` block ",
+                    "(not outside one, and not in a nested `fn` item)",
+                ))
+            };
+        }
+    )*};
 }
 
-/// Starts a child only if the scope's `limit` has a free slot right now:
-/// `Some(handle)`, or `None` when the scope is full or cancelled (Go's
-/// `TryGo`). **Only inside** a `#[nursery]` async fn or a `scope!` block.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use taskgroup::scope;
-/// scope!(limit = 1; {
-///     let first = try_spawn!(std::future::pending::<()>());
-///     assert!(first.is_some());
-///     assert!(try_spawn!(async {}).is_none()); // full: shed the load
-///     cancel!();
-/// });
-/// # }
-/// ```
-#[macro_export]
-macro_rules! try_spawn {
-    ($($tokens:tt)*) => {
-        ::core::compile_error!(::core::concat!(
-            "`try_spawn!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block ",
-            "(not outside one, and not in a nested `fn` item)",
-        ))
-    };
-}
+outside_scope_only! {$
+    /// Starts a parallel child task of the enclosing scope; `.await` its handle
+    /// for the value. **Only inside** a `#[nursery]` async fn or a `scope!`
+    /// block (elsewhere this macro is a compile error).
+    ///
+    /// `spawn!(future)` or `spawn!(name = "fetch", future)`. The future must be
+    /// `Send + 'static` (it runs in parallel on tokio). With `limit = n` on the
+    /// scope, `spawn!` waits for a free slot.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let n = scope! { spawn!(name = "answer", async { 42 }).await };
+    /// assert_eq!(n, 42);
+    /// # }
+    /// ```
+    spawn;
 
-/// Cancels every child of the enclosing scope and refuses new ones; the body
-/// goes on and its value is the scope's value ("we have what we need").
-/// **Only inside** a `#[nursery]` async fn or a `scope!` block.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use taskgroup::scope;
-/// let found = scope! {
-///     spawn!(std::future::pending::<()>()); // would run forever
-///     cancel!();                             // stopped and joined
-///     "done"
-/// };
-/// assert_eq!(found, "done");
-/// # }
-/// ```
-#[macro_export]
-macro_rules! cancel {
-    ($($tokens:tt)*) => {
-        ::core::compile_error!(::core::concat!(
-            "`cancel!` can only be used inside a `#[nursery]` async fn or a `scope! { … }` block ",
-            "(not outside one, and not in a nested `fn` item)",
-        ))
-    };
+    /// Starts a child only if the scope's `limit` has a free slot right now:
+    /// `Some(handle)`, or `None` when the scope is full or cancelled (Go's
+    /// `TryGo`). **Only inside** a `#[nursery]` async fn or a `scope!` block.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// scope!(limit = 1; {
+    ///     let first = try_spawn!(std::future::pending::<()>());
+    ///     assert!(first.is_some());
+    ///     assert!(try_spawn!(async {}).is_none()); // full: shed the load
+    ///     cancel!();
+    /// });
+    /// # }
+    /// ```
+    try_spawn;
+
+    /// Starts a daemon-shaped child of the enclosing scope (a heartbeat, a
+    /// progress reporter): like `spawn!`, but when the body is done the child is
+    /// cancelled instead of awaited, then joined. Its failure before that still
+    /// fails the scope. **Only inside** a `#[nursery]` async fn or a `scope!`
+    /// block.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskgroup::scope;
+    /// let answer = scope! {
+    ///     spawn_background!(async {
+    ///         loop {
+    ///             tokio::time::sleep(Duration::from_secs(1)).await; // heartbeat
+    ///         }
+    ///     });
+    ///     spawn!(async { 42 }).await
+    /// }; // the heartbeat is cancelled here, not awaited forever
+    /// assert_eq!(answer, 42);
+    /// # }
+    /// ```
+    spawn_background;
+
+    /// Runs a blocking closure on tokio's blocking pool as a child of the
+    /// enclosing scope; `.await` its handle for the value. It cannot be
+    /// aborted: when the scope is cancelled, `taskgroup::is_cancelled()` turns
+    /// `true` inside it and the scope waits for it to return (a closure still
+    /// queued then never starts). A closure returning `Result` fails the scope
+    /// with its `Err`, like `spawn!`. **Only inside** a `#[nursery]` async fn or
+    /// a `scope!` block.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let total = scope! {
+    ///     let sum = spawn_blocking!(|| (1..=100u64).sum::<u64>());
+    ///     sum.await
+    /// };
+    /// assert_eq!(total, 5050);
+    /// # }
+    /// ```
+    spawn_blocking;
+
+    /// Cancels every child of the enclosing scope and refuses new ones; the body
+    /// goes on and its value is the scope's value ("we have what we need").
+    /// **Only inside** a `#[nursery]` async fn or a `scope!` block.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let found = scope! {
+    ///     spawn!(std::future::pending::<()>()); // would run forever
+    ///     cancel!();                             // stopped and joined
+    ///     "done"
+    /// };
+    /// assert_eq!(found, "done");
+    /// # }
+    /// ```
+    cancel;
 }

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod ambient;
+mod blocking;
 mod bounds;
 mod cancel;
 mod cause;
@@ -32,11 +33,15 @@ pub use options::IntoLimit;
 /// without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::blocking::{
+        blocking, blocking_probe, BlockingProbe, BlockingTask, SpawnBlockingResult,
+        SpawnBlockingValue,
+    };
     pub use crate::bounds::{parallel, ParallelTask, ScopeError};
     pub use crate::deadline::{deadline_error, timed, DeadlineError, Timed};
     pub use crate::mode::{Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
     pub use crate::options::Options;
-    pub use crate::probe::{task_probe, SpawnResult, SpawnValue, TaskProbe};
-    pub use crate::scope::{Scope, Slot};
+    pub use crate::probe::{forever, task_probe, SpawnResult, SpawnValue, TaskProbe};
+    pub use crate::scope::{Scope, Slot, Start};
     pub use core::panic::Location;
 }

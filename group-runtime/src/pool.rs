@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::ambient;
 use crate::mode::Fallible;
 use crate::options::Options;
-use crate::scope::Scope;
+use crate::scope::{Scope, Start};
 
 /// The items, handed out one at a time with their position.
 struct Queue<I> {
@@ -123,7 +123,7 @@ where
                     }
                     Ok::<C, E>(kept)
                 };
-                scope.spawn_result(scope.__slot_now(), None, location, worker)
+                scope.spawn_result(Start::new(scope.__slot_now(), None, location), worker)
             })
             .collect();
         let mut parts = Vec::with_capacity(handles.len());

@@ -10,12 +10,10 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::Location;
-use std::sync::Arc;
 
 use crate::bounds::{ParallelTask, ScopeError};
 use crate::handle::TaskHandle;
-use crate::scope::{Scope, Slot};
+use crate::scope::{Scope, Start};
 
 /// Names the child future's type `F` for dispatch.
 #[doc(hidden)]
@@ -29,29 +27,20 @@ pub fn task_probe<F>(_future: &F) -> TaskProbe<F> {
 /// Picked when the child returns a `Result`.
 #[doc(hidden)]
 pub trait SpawnResult<F, U, E2> {
-    fn __tg_spawn<'s, E>(
-        &self,
-        scope: &'s Scope<E>,
-        slot: Slot,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
-        future: F,
-    ) -> TaskHandle<'s, U>
+    fn __tg_spawn<'s, E>(&self, scope: &'s Scope<E>, start: Start, future: F) -> TaskHandle<'s, U>
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
         E: ScopeError<E2> + Send + 'static,
     {
-        scope.spawn_result(slot, name, location, future)
+        scope.spawn_result(start, future)
     }
 
     /// An inline `async` block: its error type is the scope's.
     fn __tg_spawn_block<'s>(
         &self,
         scope: &'s Scope<E2>,
-        slot: Slot,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
+        start: Start,
         future: F,
     ) -> TaskHandle<'s, U>
     where
@@ -59,7 +48,7 @@ pub trait SpawnResult<F, U, E2> {
         U: Send + 'static,
         E2: Send + 'static,
     {
-        scope.spawn_result(slot, name, location, future)
+        scope.spawn_result(start, future)
     }
 }
 impl<F, U, E2> SpawnResult<F, U, E2> for &&TaskProbe<F> where F: Future<Output = Result<U, E2>> {}
@@ -71,31 +60,38 @@ pub trait SpawnValue<F> {
     fn __tg_spawn<'s, E>(
         &self,
         scope: &'s Scope<E>,
-        slot: Slot,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
+        start: Start,
         future: F,
     ) -> TaskHandle<'s, F::Output>
     where
         F: ParallelTask + Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        scope.spawn_value(slot, name, location, future)
+        scope.spawn_value(start, future)
     }
 
     fn __tg_spawn_block<'s, E>(
         &self,
         scope: &'s Scope<E>,
-        slot: Slot,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
+        start: Start,
         future: F,
     ) -> TaskHandle<'s, F::Output>
     where
         F: ParallelTask + Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        scope.spawn_value(slot, name, location, future)
+        scope.spawn_value(start, future)
     }
 }
 impl<F> SpawnValue<F> for &TaskProbe<F> {}
+
+/// An inline `async` block that ends in a `loop` without `break` (a
+/// heartbeat, a server loop) has no output type the compiler can see: it
+/// gets `Result<(), E>`, `E` the scope's error type, so `?` works inside.
+#[doc(hidden)]
+pub fn forever<F, E>(_scope: &Scope<E>, future: F) -> F
+where
+    F: Future<Output = Result<(), E>>,
+{
+    future
+}

@@ -204,6 +204,9 @@ impl<E> Scope<E> {
         })
         .await;
 
+        // The body is done: background children are cancelled, not awaited.
+        shared.stop_background();
+
         // Phase 2: join. A failure or a parent's cancellation arriving now
         // still cancels the remaining children.
         shared.joining.store(true, SeqCst);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::ambient;
@@ -123,18 +124,19 @@ impl<E> Scope<E> {
         self.shared.cancel(Cause::Cancelled { at });
     }
 
-    pub(crate) fn start<F, T>(
+    /// Starts a child: counts it, then `launch` hands the guard and the
+    /// task's identity to tokio (a task, or a blocking-pool thread).
+    pub(crate) fn start<T>(
         &self,
-        slot: Slot,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
-        future: F,
-        finish: impl FnOnce(F::Output, &Shared, &TaskInfo) -> Option<T> + Send + 'static,
-    ) -> TaskHandle<'_, T>
-    where
-        F: Future + Send + 'static,
-        T: Send + 'static,
-    {
+        start: Start,
+        launch: impl FnOnce(ChildGuard, TaskInfo) -> JoinHandle<Option<T>>,
+    ) -> TaskHandle<'_, T> {
+        let Start {
+            slot,
+            name,
+            location,
+            background,
+        } = start;
         let info = TaskInfo::new(name, location);
         let permit = match slot {
             Slot::Free => None,
@@ -142,53 +144,97 @@ impl<E> Scope<E> {
             Slot::Refused => return TaskHandle::refused(&self.shared, info),
         };
         self.shared.task_started();
-        let guard = ChildGuard::new(self.shared.clone(), permit);
-        let join = tokio::spawn(Child::new(guard, info.clone(), future, finish));
+        let guard = ChildGuard::new(self.shared.clone(), permit, background);
+        let join = launch(guard, info.clone());
         TaskHandle::started(&self.shared, info, join)
     }
 
-    /// A child whose output is the handle's value.
-    pub(crate) fn spawn_value<F>(
+    /// A parallel child (a tokio task) whose output `finish` maps.
+    fn spawn_task<F, T>(
         &self,
-        slot: Slot,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
+        start: Start,
         future: F,
-    ) -> TaskHandle<'_, F::Output>
+        finish: impl FnOnce(F::Output, &Shared, &TaskInfo) -> Option<T> + Send + 'static,
+    ) -> TaskHandle<'_, T>
+    where
+        F: Future + Send + 'static,
+        T: Send + 'static,
+    {
+        self.start(start, |guard, info| {
+            tokio::spawn(Child::new(guard, info, future, finish))
+        })
+    }
+
+    /// A child whose output is the handle's value.
+    pub(crate) fn spawn_value<F>(&self, start: Start, future: F) -> TaskHandle<'_, F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.start(slot, name, location, future, |output, _, _| Some(output))
+        self.spawn_task(start, future, finish_value)
     }
 
     /// A child returning `Result<U, E2>`: `Ok(u)` is the handle's value,
     /// `Err(e2)` fails the scope with `E::from(e2)`.
-    pub(crate) fn spawn_result<F, U, E2>(
-        &self,
-        slot: Slot,
-        name: Option<Arc<str>>,
-        location: &'static Location<'static>,
-        future: F,
-    ) -> TaskHandle<'_, U>
+    pub(crate) fn spawn_result<F, U, E2>(&self, start: Start, future: F) -> TaskHandle<'_, U>
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
         E: ScopeError<E2> + Send + 'static,
     {
-        self.start(
+        self.spawn_task(start, future, |output, shared, task| {
+            finish_result::<E, U, E2>(output, shared, task)
+        })
+    }
+}
+
+/// How `spawn!` & co. start a child; built by the macros.
+#[doc(hidden)]
+pub struct Start {
+    slot: Slot,
+    name: Option<Arc<str>>,
+    location: &'static Location<'static>,
+    background: bool,
+}
+
+impl Start {
+    pub fn new(slot: Slot, name: Option<Arc<str>>, location: &'static Location<'static>) -> Self {
+        Start {
             slot,
             name,
             location,
-            future,
-            |output, shared, task| match output {
-                Ok(value) => Some(value),
-                Err(error) => {
-                    shared.fail_with_error(task, || Box::new(E::from_task_error(error)));
-                    None
-                }
-            },
-        )
+            background: false,
+        }
+    }
+
+    /// `spawn_background!`: cancelled, not awaited, once the body is done.
+    pub fn background(mut self) -> Self {
+        self.background = true;
+        self
+    }
+}
+
+/// The handle's value is the child's output.
+pub(crate) fn finish_value<T>(output: T, _: &Shared, _: &TaskInfo) -> Option<T> {
+    Some(output)
+}
+
+/// `Ok(u)` is the handle's value; `Err(e2)` fails the scope with
+/// `E::from(e2)`.
+pub(crate) fn finish_result<E, U, E2>(
+    output: Result<U, E2>,
+    shared: &Shared,
+    task: &TaskInfo,
+) -> Option<U>
+where
+    E: ScopeError<E2> + Send + 'static,
+{
+    match output {
+        Ok(value) => Some(value),
+        Err(error) => {
+            shared.fail_with_error(task, || Box::new(E::from_task_error(error)));
+            None
+        }
     }
 }
 

@@ -54,6 +54,9 @@ pub(crate) struct Shared {
     /// Wakers of parked children and nested scopes' runners, woken when
     /// this scope is cancelled.
     pub(crate) parked: Parked,
+    /// Wakers of parked background children, woken when the scope is
+    /// cancelled or its body is done.
+    pub(crate) parked_background: Parked,
     // Read by every spawn and every poll, written once.
     pub(crate) parent: Option<Arc<Shared>>,
     pub(crate) limit: Option<Arc<Semaphore>>,
@@ -71,6 +74,8 @@ pub(crate) struct Shared {
     pub(crate) failed: AtomicBool,
     /// The runner has joined every child and returned.
     pub(crate) finished: AtomicBool,
+    /// The body is done: background children are stopped.
+    background_done: AtomicBool,
 }
 
 impl Shared {
@@ -94,6 +99,8 @@ impl Shared {
             cancelled: AtomicBool::new(false),
             cause: OnceLock::new(),
             parked: Parked::default(),
+            parked_background: Parked::default(),
+            background_done: AtomicBool::new(false),
             deadline,
             deadline_error: OnceLock::new(),
             wake_runner: Notify::new(),
@@ -269,6 +276,17 @@ impl Shared {
 
     pub(crate) fn token_if_created(&self) -> Option<&CancellationToken> {
         self.token.get()
+    }
+
+    /// The body is done (returned, failed or was dropped): background
+    /// children are cancelled rather than awaited.
+    pub(crate) fn stop_background(&self) {
+        self.background_done.store(true, SeqCst);
+        self.parked_background.wake_all();
+    }
+
+    pub(crate) fn background_done(&self) -> bool {
+        self.background_done.load(SeqCst)
     }
 
     /// Children still counted (not the scope's own hold).

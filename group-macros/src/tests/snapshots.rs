@@ -343,6 +343,22 @@ fn scope_timeout() {
 }
 
 #[test]
+fn spawn_blocking_closure() {
+    assert_spawn(
+        "spawn_blocking_closure",
+        quote!([::taskgroup] __tg_scope spawn_blocking true; move || { let n = parse(&text)?; Ok(n) }),
+    );
+}
+
+#[test]
+fn spawn_background_loop() {
+    assert_spawn(
+        "spawn_background_loop",
+        quote!([::taskgroup] __tg_scope spawn_background false; async move { loop { beat().await?; } }),
+    );
+}
+
+#[test]
 fn spawn_missing_future() {
     assert_spawn(
         "spawn_missing_future",

@@ -15,6 +15,18 @@ fn main() {
         };
     }
     #[allow(unused_macros)]
+    macro_rules! spawn_background {
+        ($($tokens:tt)*) => {
+            ::core::unreachable!()
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_blocking {
+        ($($tokens:tt)*) => {
+            ::core::unreachable!()
+        };
+    }
+    #[allow(unused_macros)]
     macro_rules! cancel {
         ($($tokens:tt)*) => {
             ::core::unreachable!()

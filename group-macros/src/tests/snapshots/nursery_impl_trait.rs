@@ -1,7 +1,8 @@
 async fn names() -> impl Iterator<Item = String> {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
-        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
+        SpawnValue as _, ViaFallible as _, ViaPlain as _,
     };
     let __tg_mode = (&::taskgroup::__private::ModeProbe::<_>::new()).__tg_mode();
     let __tg_scope = __tg_mode
@@ -21,6 +22,20 @@ async fn names() -> impl Iterator<Item = String> {
     macro_rules! try_spawn {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+            false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_background {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
+            spawn_background false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_blocking {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_blocking
             false; $($tokens)* }
         };
     }

@@ -1,7 +1,8 @@
 async fn work(config: &Config) {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
-        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
+        SpawnValue as _, ViaFallible as _, ViaPlain as _,
     };
     let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<()>::new()).__tg_mode();
     let __tg_scope = __tg_mode
@@ -22,6 +23,20 @@ async fn work(config: &Config) {
     macro_rules! try_spawn {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+            true; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_background {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
+            spawn_background true; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_blocking {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_blocking
             true; $($tokens)* }
         };
     }

@@ -3,7 +3,8 @@
 async fn refresh(&self, keys: &[Key]) -> Result<(), Error> {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
-        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
+        SpawnValue as _, ViaFallible as _, ViaPlain as _,
     };
     let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<Result<(), Error>>::new())
         .__tg_mode();
@@ -24,6 +25,20 @@ async fn refresh(&self, keys: &[Key]) -> Result<(), Error> {
     macro_rules! try_spawn {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
+            false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_background {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
+            spawn_background false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_blocking {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_blocking
             false; $($tokens)* }
         };
     }

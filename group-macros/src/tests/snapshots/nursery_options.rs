@@ -1,7 +1,8 @@
 async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
     #[allow(unused_imports)]
     use ::my_crate::reexports::taskgroup::__private::{
-        SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
+        SpawnValue as _, ViaFallible as _, ViaPlain as _,
     };
     let __tg_mode = (&&&::my_crate::reexports::taskgroup::__private::ModeProbe::<
         Result<(), Error>,
@@ -27,6 +28,22 @@ async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
         ($($tokens:tt)*) => {
             ::my_crate::reexports::taskgroup::__private::spawn_task! {
             [::my_crate::reexports::taskgroup] __tg_scope try_spawn true; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_background {
+        ($($tokens:tt)*) => {
+            ::my_crate::reexports::taskgroup::__private::spawn_task! {
+            [::my_crate::reexports::taskgroup] __tg_scope spawn_background true;
+            $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_blocking {
+        ($($tokens:tt)*) => {
+            ::my_crate::reexports::taskgroup::__private::spawn_task! {
+            [::my_crate::reexports::taskgroup] __tg_scope spawn_blocking true;
+            $($tokens)* }
         };
     }
     #[allow(unused_macros)]

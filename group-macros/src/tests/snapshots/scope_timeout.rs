@@ -2,7 +2,8 @@ fn __snapshot() {
     {
         #[allow(unused_imports)]
         use ::taskgroup::__private::{
-            SpawnResult as _, SpawnValue as _, ViaFallible as _, ViaPlain as _,
+            SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
+            SpawnValue as _, ViaFallible as _, ViaPlain as _,
         };
         let __tg_scope = ::taskgroup::__private::Scope::open(
             ::taskgroup::__private::Options::new(
@@ -24,6 +25,20 @@ fn __snapshot() {
             ($($tokens:tt)*) => {
                 ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
                 true; $($tokens)* }
+            };
+        }
+        #[allow(unused_macros)]
+        macro_rules! spawn_background {
+            ($($tokens:tt)*) => {
+                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
+                spawn_background true; $($tokens)* }
+            };
+        }
+        #[allow(unused_macros)]
+        macro_rules! spawn_blocking {
+            ($($tokens:tt)*) => {
+                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
+                spawn_blocking true; $($tokens)* }
             };
         }
         #[allow(unused_macros)]

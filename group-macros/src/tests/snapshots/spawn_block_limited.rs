@@ -8,9 +8,11 @@ fn __snapshot() {
         (&&&::taskgroup::__private::task_probe(&__tg_future))
             .__tg_spawn_block(
                 &__tg_scope,
-                __tg_slot,
-                __tg_name,
-                ::taskgroup::__private::Location::caller(),
+                ::taskgroup::__private::Start::new(
+                    __tg_slot,
+                    __tg_name,
+                    ::taskgroup::__private::Location::caller(),
+                ),
                 __tg_future,
             )
     };

@@ -8,9 +8,11 @@ fn __snapshot() {
         (&&&::my_crate::taskgroup::__private::task_probe(&__tg_future))
             .__tg_spawn(
                 &__tg_scope,
-                __tg_slot,
-                __tg_name,
-                ::my_crate::taskgroup::__private::Location::caller(),
+                ::my_crate::taskgroup::__private::Start::new(
+                    __tg_slot,
+                    __tg_name,
+                    ::my_crate::taskgroup::__private::Location::caller(),
+                ),
                 __tg_future,
             )
     };

@@ -1,0 +1,139 @@
+//! `spawn_blocking!`: a closure on tokio's blocking pool, as a child of the
+//! scope. It cannot be aborted: when the scope is cancelled it is asked to
+//! stop (`taskgroup::is_cancelled()` turns `true` inside it) and the scope
+//! waits for it; a closure still queued when the scope is cancelled never
+//! starts.
+
+use std::marker::PhantomData;
+
+use crate::bounds::ScopeError;
+use crate::cause::TaskInfo;
+use crate::child::ChildGuard;
+use crate::handle::TaskHandle;
+use crate::scope::{finish_result, finish_value, Scope, Start};
+use crate::shared::{Shared, Who};
+
+/// A closure `spawn_blocking!` can run on another thread.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`spawn_blocking!` needs a closure it can run on another thread (`FnOnce() -> R + Send + 'static`); `{Self}` is not one",
+    label = "not a `FnOnce() + Send + 'static` closure",
+    note = "pass a `move` closure: `spawn_blocking!(move || hash(&bytes))`; for async work use `spawn!`"
+)]
+pub trait BlockingTask {}
+impl<F: FnOnce() -> R + Send + 'static, R> BlockingTask for F {}
+
+/// Identity, with the bound checked where the user wrote the closure (the
+/// comment on the bound's line is what rustc quotes for a missing `Send`).
+#[doc(hidden)]
+pub fn blocking<F>(f: F) -> F
+where
+    F: BlockingTask, // runs on another thread: move owned data in (`move ||`), share with `Arc`, no `Rc`/`RefCell`
+{
+    f
+}
+
+/// What runs on the blocking-pool thread.
+fn run<F, R, T>(
+    mut guard: ChildGuard,
+    task: TaskInfo,
+    f: F,
+    finish: impl FnOnce(R, &Shared, &TaskInfo) -> Option<T>,
+) -> Option<T>
+where
+    F: FnOnce() -> R,
+{
+    if guard.shared().is_cancelled() {
+        return None;
+    }
+    match guard.in_scope(f) {
+        Ok(output) => finish(output, guard.shared(), &task),
+        Err(payload) => {
+            guard.shared().fail_with_panic(payload, Who::Task(&task));
+            None
+        }
+    }
+}
+
+impl<E> Scope<E> {
+    fn spawn_blocking_with<F, R, T>(
+        &self,
+        start: Start,
+        f: F,
+        finish: impl FnOnce(R, &Shared, &TaskInfo) -> Option<T> + Send + 'static,
+    ) -> TaskHandle<'_, T>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        T: Send + 'static,
+    {
+        self.start(start, |guard, info| {
+            tokio::task::spawn_blocking(move || run(guard, info, f, finish))
+        })
+    }
+}
+
+/// Names the closure's type `F` for dispatch.
+#[doc(hidden)]
+pub struct BlockingProbe<F>(PhantomData<fn() -> F>);
+
+#[doc(hidden)]
+pub fn blocking_probe<F>(_f: &F) -> BlockingProbe<F> {
+    BlockingProbe(PhantomData)
+}
+
+/// Picked when the closure returns a `Result`.
+#[doc(hidden)]
+pub trait SpawnBlockingResult<F, U, E2> {
+    fn __tg_spawn<'s, E>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, U>
+    where
+        F: FnOnce() -> Result<U, E2> + Send + 'static,
+        U: Send + 'static,
+        E: ScopeError<E2> + Send + 'static,
+    {
+        scope.spawn_blocking_with(start, f, |output, shared, task| {
+            finish_result::<E, U, E2>(output, shared, task)
+        })
+    }
+
+    /// A closure written inline: its error type is the scope's.
+    fn __tg_spawn_block<'s>(&self, scope: &'s Scope<E2>, start: Start, f: F) -> TaskHandle<'s, U>
+    where
+        F: FnOnce() -> Result<U, E2> + Send + 'static,
+        U: Send + 'static,
+        E2: Send + 'static,
+    {
+        scope.spawn_blocking_with(start, f, |output, shared, task| {
+            finish_result::<E2, U, E2>(output, shared, task)
+        })
+    }
+}
+impl<F, U, E2> SpawnBlockingResult<F, U, E2> for &&BlockingProbe<F> where
+    F: FnOnce() -> Result<U, E2>
+{
+}
+
+/// Picked for a closure returning anything else.
+#[doc(hidden)]
+pub trait SpawnBlockingValue<F> {
+    fn __tg_spawn<'s, E, R>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, R>
+    where
+        F: BlockingTask + FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        scope.spawn_blocking_with(start, f, finish_value)
+    }
+
+    fn __tg_spawn_block<'s, E, R>(
+        &self,
+        scope: &'s Scope<E>,
+        start: Start,
+        f: F,
+    ) -> TaskHandle<'s, R>
+    where
+        F: BlockingTask + FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        scope.spawn_blocking_with(start, f, finish_value)
+    }
+}
+impl<F> SpawnBlockingValue<F> for &BlockingProbe<F> {}
