@@ -9,13 +9,14 @@ use syn::{Expr, ExprLit, Ident, Lit, Path, Token};
 
 /// What the accepted options are, for error messages.
 pub(crate) const ACCEPTED: &str =
-    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `name = \"…\"`, `crate = <path>`";
+    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `name = \"…\"`, `crate = <path>`";
 
 /// The options, validated.
 #[derive(Default)]
 pub(crate) struct Args {
     pub(crate) limit: Option<Expr>,
     pub(crate) timeout: Option<Expr>,
+    pub(crate) grace: Option<Expr>,
     pub(crate) name: Option<Expr>,
     pub(crate) krate: Option<Path>,
 }
@@ -102,6 +103,7 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         let slot_taken = match name.as_str() {
             "limit" => args.limit.is_some(),
             "timeout" => args.timeout.is_some(),
+            "grace" => args.grace.is_some(),
             "name" => args.name.is_some(),
             "crate" => args.krate.is_some(),
             _ => {
@@ -130,6 +132,7 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             }
             ("name", ArgValue::Expr(expr)) => args.name = Some(expr),
             ("timeout", ArgValue::Expr(expr)) => args.timeout = Some(expr),
+            ("grace", ArgValue::Expr(expr)) => args.grace = Some(expr),
             // `crate` always parses as a path, other keys as expressions.
             (_, value) => {
                 let span = match value {
@@ -186,6 +189,9 @@ impl Args {
         }
         if let Some(timeout) = &self.timeout {
             options = quote_spanned!(timeout.span()=> #options.timeout(#timeout));
+        }
+        if let Some(grace) = &self.grace {
+            options = quote_spanned!(grace.span()=> #options.grace(#grace));
         }
         options
     }

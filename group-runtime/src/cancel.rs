@@ -1,6 +1,12 @@
 //! Cancellation: how a scope is cancelled, how the signal reaches its
 //! children and nested scopes, and why it happened.
 //!
+//! Two phases: the signal (`cancelled` set, token cancelled, no new child
+//! starts) and the abort (children dropped at their next poll). They are
+//! one step unless the scope has a `grace` period, which the runner waits
+//! out between them; a child that finishes its clean-up within it is not
+//! aborted.
+//!
 //! Two paths, one cheap and one general:
 //! * children of a scope read its `cancelled` flag at each poll, and
 //!   register their waker with it (`parked.rs`) only if they actually wait;
@@ -32,9 +38,37 @@ impl Shared {
         if let Some(token) = self.token_if_created() {
             token.cancel();
         }
-        self.parked.wake_all();
-        self.parked_background.wake_all();
+        // Without a grace period the signal is the abort; with one, the
+        // runner aborts when it has passed.
+        if self.grace.is_none() {
+            self.abort();
+        }
         self.wake_runner.notify_one();
+    }
+
+    /// The second phase: children still running are dropped at their next
+    /// poll (parked ones are woken for it).
+    pub(crate) fn abort(&self) {
+        if !self.aborting.swap(true, SeqCst) {
+            self.parked.wake_all();
+            self.parked_background.wake_all();
+        }
+    }
+
+    /// True once this scope or an enclosing one aborts its children: the
+    /// children's check at every poll. (Without `grace` anywhere, the same
+    /// as [`Shared::is_cancelled`].)
+    pub(crate) fn is_aborting(&self) -> bool {
+        let mut scope = self;
+        loop {
+            if scope.aborting.load(SeqCst) {
+                return true;
+            }
+            match &scope.parent {
+                Some(parent) => scope = parent,
+                None => return false,
+            }
+        }
     }
 
     /// True once this scope or any enclosing one is cancelled. Lock-free: an
@@ -90,6 +124,8 @@ impl Shared {
         } else {
             self.cancel(Cause::Dropped(self.info.clone()));
         }
+        // Drop cannot wait out a grace period.
+        self.abort();
     }
 
     /// Cancelled by `cancel!()` (here or in an enclosing scope) while every

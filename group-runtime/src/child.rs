@@ -54,11 +54,11 @@ impl ChildGuard {
         }
     }
 
-    /// The scope (or one above it) is cancelled, or this is a background
-    /// child and the body is done.
+    /// The scope (or one above it) aborts its children, or this is a
+    /// background child and the body is done.
     fn must_stop(&self) -> bool {
         let shared = self.shared();
-        shared.is_cancelled() || (self.background && shared.background_done())
+        shared.is_aborting() || (self.background && shared.background_done())
     }
 
     /// Where this child registers its waker.
@@ -142,8 +142,8 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         let (mut future, guard, task) = (this.future, this.guard, &*this.task);
-        // The whole chain: an enclosing scope's cancellation stops this
-        // child even before this scope's runner has passed it on.
+        // The whole chain: an enclosing scope's abort stops this child even
+        // before this scope's runner has passed it on.
         if guard.must_stop() {
             discard(future, guard, task);
             return Poll::Ready(None);

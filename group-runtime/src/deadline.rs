@@ -70,10 +70,10 @@ impl<E: From<Elapsed> + Send + 'static> DeadlineError for E {
     }
 }
 
-/// Values accepted by `timeout = …`: a [`Duration`], or an `Option` of one
-/// where `None` means no time limit.
+/// Values accepted by `timeout = …` and `grace = …`: a [`Duration`], or an
+/// `Option` of one where `None` means no time limit (no grace period).
 #[diagnostic::on_unimplemented(
-    message = "`timeout = …` takes a `std::time::Duration` or an `Option<Duration>`, not `{Self}`",
+    message = "`timeout = …` and `grace = …` take a `std::time::Duration` or an `Option<Duration>`, not `{Self}`",
     label = "not a `Duration`",
     note = "e.g. `timeout = Duration::from_secs(5)`, or `timeout = config.timeout` with an `Option<Duration>` (`None`: no time limit)"
 )]

@@ -43,6 +43,7 @@ pub struct Options {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) limit: Option<usize>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) grace: Option<Duration>,
 }
 
 impl Options {
@@ -52,6 +53,7 @@ impl Options {
             name: None,
             limit: None,
             timeout: None,
+            grace: None,
         }
     }
 
@@ -67,6 +69,11 @@ impl Options {
 
     pub fn timeout(mut self, timeout: impl IntoTimeout) -> Self {
         self.timeout = timeout.into_timeout();
+        self
+    }
+
+    pub fn grace(mut self, grace: impl IntoTimeout) -> Self {
+        self.grace = grace.into_timeout();
         self
     }
 }

@@ -156,9 +156,21 @@ impl<E> Scope<E> {
         };
         let after = self.timeout.map(|(_, after)| after).unwrap_or_default();
         let mut timeout = pin!(self.timeout.map(|(at, _)| tokio::time::sleep_until(at)));
+        let mut grace = pin!(None);
         let mut watch_parent = |cx: &mut Context<'_>| {
             if parent.cancelled(cx) {
                 shared.cancel_from_parent();
+            }
+            // Cancelled with a grace period: abort when it has passed.
+            if let Some(period) = shared.grace {
+                if shared.cancelled.load(SeqCst) && grace.is_none() {
+                    grace.set(Some(tokio::time::sleep(period)));
+                }
+                if let Some(sleep) = grace.as_mut().as_pin_mut() {
+                    if sleep.poll(cx).is_ready() {
+                        shared.abort();
+                    }
+                }
             }
             // The scope's own deadline fails it like a child's error.
             if let Some(sleep) = timeout.as_mut().as_pin_mut() {

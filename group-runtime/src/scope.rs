@@ -55,6 +55,7 @@ impl<E> Scope<E> {
             name,
             limit,
             timeout,
+            grace,
         } = options;
         let info = ScopeInfo::new(name, location);
         let limit = limit.map(|limit| {
@@ -68,7 +69,13 @@ impl<E> Scope<E> {
         let timeout = timeout.map(|after| (Instant::now() + after, after));
         let deadline = timeout.map(|(at, _)| at);
         Scope {
-            shared: Arc::new(Shared::new(info, ambient::current(), limit, deadline)),
+            shared: Arc::new(Shared::new(
+                info,
+                ambient::current(),
+                limit,
+                deadline,
+                grace,
+            )),
             timeout,
             _error: PhantomData,
         }

@@ -8,7 +8,9 @@ use std::any::Any;
 use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
+
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -62,12 +64,17 @@ pub(crate) struct Shared {
     pub(crate) limit: Option<Arc<Semaphore>>,
     /// The earliest deadline of this scope and its enclosing ones.
     pub(crate) deadline: Option<Instant>,
+    /// How long children may finish on their own once cancelled.
+    pub(crate) grace: Option<Duration>,
     /// Builds the scope's error from `Elapsed`; set when a `timeout` is
     /// written on the scope or on one of its tasks (which requires
     /// `E: From<Elapsed>` at compile time).
     pub(crate) deadline_error: OnceLock<fn() -> Payload>,
     /// Set (after `cause`) when this scope is cancelled, for whatever reason.
     pub(crate) cancelled: AtomicBool,
+    /// Set when the children are to be dropped: with `cancelled`, or after
+    /// the grace period.
+    pub(crate) aborting: AtomicBool,
     /// The runner is waiting for `live` to fall to the scope's own hold.
     pub(crate) joining: AtomicBool,
     /// A failure (error or panic) was recorded: the body is being dropped.
@@ -84,6 +91,7 @@ impl Shared {
         parent: Option<Arc<Shared>>,
         limit: Option<Arc<Semaphore>>,
         deadline: Option<Instant>,
+        grace: Option<Duration>,
     ) -> Self {
         let deadline = match (deadline, parent.as_ref().and_then(|parent| parent.deadline)) {
             (Some(own), Some(outer)) => Some(own.min(outer)),
@@ -97,11 +105,13 @@ impl Shared {
             parent,
             token: OnceLock::new(),
             cancelled: AtomicBool::new(false),
+            aborting: AtomicBool::new(false),
             cause: OnceLock::new(),
             parked: Parked::default(),
             parked_background: Parked::default(),
             background_done: AtomicBool::new(false),
             deadline,
+            grace,
             deadline_error: OnceLock::new(),
             wake_runner: Notify::new(),
             live: AtomicUsize::new(1),
