@@ -9,7 +9,7 @@ use syn::{Expr, ExprLit, Ident, Lit, Path, Token};
 
 /// What the accepted options are, for error messages.
 pub(crate) const ACCEPTED: &str =
-    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `name = \"…\"`, `crate = <path>`";
+    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `errors = all`, `name = \"…\"`, `crate = <path>`";
 
 /// The options, validated.
 #[derive(Default)]
@@ -17,6 +17,8 @@ pub(crate) struct Args {
     pub(crate) limit: Option<Expr>,
     pub(crate) timeout: Option<Expr>,
     pub(crate) grace: Option<Expr>,
+    /// `errors = all` (`errors = first` is the default).
+    pub(crate) errors_all: Option<Ident>,
     pub(crate) name: Option<Expr>,
     pub(crate) krate: Option<Path>,
 }
@@ -91,6 +93,7 @@ impl Errors {
 /// that the body is still expanded (and type-checked) with defaults.
 pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
     let mut args = Args::default();
+    let mut seen_errors_first = false;
     let parsed = match Punctuated::<Arg, Token![,]>::parse_terminated.parse2(tokens) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -104,6 +107,7 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             "limit" => args.limit.is_some(),
             "timeout" => args.timeout.is_some(),
             "grace" => args.grace.is_some(),
+            "errors" => args.errors_all.is_some() || seen_errors_first,
             "name" => args.name.is_some(),
             "crate" => args.krate.is_some(),
             _ => {
@@ -133,6 +137,15 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
             ("name", ArgValue::Expr(expr)) => args.name = Some(expr),
             ("timeout", ArgValue::Expr(expr)) => args.timeout = Some(expr),
             ("grace", ArgValue::Expr(expr)) => args.grace = Some(expr),
+            ("errors", ArgValue::Expr(expr)) => match error_policy(&expr) {
+                Some(policy) if policy == "all" => args.errors_all = Some(policy),
+                Some(_) => seen_errors_first = true,
+                None => errors.push(syn::Error::new(
+                    expr.span(),
+                    "`errors = …` is `first` (the default: the first failure cancels the rest) \
+                     or `all` (collect every error, cancel nothing)",
+                )),
+            },
             // `crate` always parses as a path, other keys as expressions.
             (_, value) => {
                 let span = match value {
@@ -147,6 +160,15 @@ pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         }
     }
     args
+}
+
+/// `first` or `all`, written as a bare word.
+fn error_policy(expr: &Expr) -> Option<Ident> {
+    let Expr::Path(path) = expr else {
+        return None;
+    };
+    let ident = path.path.get_ident()?;
+    (ident == "all" || ident == "first").then(|| ident.clone())
 }
 
 /// `limit = 0` is rejected at compile time; a runtime 0 panics when the
@@ -193,7 +215,19 @@ impl Args {
         if let Some(grace) = &self.grace {
             options = quote_spanned!(grace.span()=> #options.grace(#grace));
         }
+        if let Some(all) = &self.errors_all {
+            options = quote_spanned!(all.span()=> #options.collect_all());
+        }
         options
+    }
+
+    /// The runner's method: `run`, or `run_all` with `errors = all` (located
+    /// on `all`, where an error about it belongs).
+    pub(crate) fn run_method(&self) -> Ident {
+        match &self.errors_all {
+            Some(all) => Ident::new("run_all", all.span()),
+            None => Ident::new("run", proc_macro2::Span::call_site()),
+        }
     }
 
     /// With a `timeout`, the check that the scope's error type can be built

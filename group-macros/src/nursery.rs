@@ -1,6 +1,6 @@
 //! `#[nursery]` on an `async fn`: the whole body becomes a scope.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::visit_mut::{self, VisitMut};
 use syn::{ItemFn, ReturnType, Type};
@@ -104,6 +104,37 @@ impl VisitMut for InferImplTrait {
     }
 }
 
+/// `Result<T, E>` from `Result<T, Errors<E>>` (any path ending in
+/// `Errors`).
+fn collected_inner(ty: &Type) -> Option<Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let result = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &result.arguments else {
+        return None;
+    };
+    let [syn::GenericArgument::Type(value), syn::GenericArgument::Type(Type::Path(errors))] =
+        args.args.iter().collect::<Vec<_>>()[..]
+    else {
+        return None;
+    };
+    let errors = errors.path.segments.last()?;
+    if result.ident != "Result" || errors.ident != "Errors" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(inner) = &errors.arguments else {
+        return None;
+    };
+    let [syn::GenericArgument::Type(error)] = inner.args.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let mut result = path.clone();
+    let last = result.path.segments.last_mut()?;
+    last.arguments = syn::PathArguments::AngleBracketed(syn::parse_quote!(<#value, #error>));
+    Some(Type::Path(result))
+}
+
 fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
     let names = Names::new();
     let Names {
@@ -122,6 +153,24 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
         ReturnType::Type(_, ty) => (**ty).clone(),
     };
     InferImplTrait.visit_type_mut(&mut ret_ty);
+    // `errors = all`: the function returns `Result<T, Errors<E>>`, the body
+    // is typed `Result<T, E>` (its `?` converts into `E`).
+    let mut run = args.run_method();
+    let mut wrong_return = TokenStream::new();
+    if args.errors_all.is_some() {
+        match collected_inner(&ret_ty) {
+            Some(inner) => ret_ty = inner,
+            None => {
+                wrong_return = syn::Error::new_spanned(
+                    &ret_ty,
+                    "with `errors = all` the function returns `Result<T, taskgroup::Errors<E>>`: \
+                     every error, each converted into `E`",
+                )
+                .to_compile_error();
+                run = Ident::new("run", Span::call_site());
+            }
+        }
+    }
     // The mode (fallible or plain) comes from the declared return type, so
     // the scope's error type is known while the body is type-checked. A
     // return type that is entirely `impl Trait` is not a `Result`.
@@ -140,8 +189,9 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
         #macros
         // Bound before the tail: a temporary in the tail expression would be
         // dropped after the scope (`tail_expr_drop_order`).
+        #wrong_return
         let #ret = #mode
-            .run(&#scope, async {
+            .#run(&#scope, async {
                 let #ret: #ret_ty = { #(#stmts)* };
                 #[allow(unreachable_code)]
                 #ret

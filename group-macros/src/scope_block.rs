@@ -105,6 +105,7 @@ fn expand_parts(
     let macros = local_macros(&args, &names);
     let options = args.options(quote!(#krate::__private::Location::caller()));
     let deadline_check = args.deadline_check(scope);
+    let run = args.run_method();
     let errors = errors.to_compile_errors();
     quote! {{
         #errors
@@ -115,7 +116,7 @@ fn expand_parts(
         let #body_name = async { #body };
         let #body_name = (&&&#krate::__private::ModeProbe::of(&#body_name))
             .__tg_mode()
-            .run(&#scope, #body_name)
+            .#run(&#scope, #body_name)
             .await;
         #body_name
     }}

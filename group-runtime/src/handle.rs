@@ -83,6 +83,13 @@ impl<'scope, T> TaskHandle<'scope, T> {
     }
 
     fn no_value(&self) -> Poll<T> {
+        if self.shared.collect_all && !self.shared.is_cancelled() {
+            // `errors = all`: the task failed and its error is collected;
+            // the body cannot go on without the value, so the scope drops
+            // it, lets the other children finish, and returns the errors.
+            self.shared.abandon_body();
+            return Poll::Pending;
+        }
         if self.shared.is_cancelled_while_bodies_go_on() {
             let cause = self.shared.cause().map(|cause| cause.to_string());
             panic!(

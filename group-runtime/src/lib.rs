@@ -12,6 +12,7 @@ mod cause;
 mod child;
 mod deadline;
 mod detached;
+mod errors;
 mod fallback;
 mod handle;
 mod mode;
@@ -26,6 +27,7 @@ mod shared;
 pub use ambient::{cancellation_token, cancelled, cause, is_cancelled};
 pub use cause::{Cause, ScopeInfo, TaskId, TaskInfo};
 pub use deadline::{deadline, Elapsed, IntoTimeout};
+pub use errors::{Errors, Failure};
 pub use handle::TaskHandle;
 pub use options::IntoLimit;
 
@@ -39,7 +41,7 @@ pub mod __private {
     };
     pub use crate::bounds::{parallel, ParallelTask, ScopeError};
     pub use crate::deadline::{deadline_error, timed, DeadlineError, Timed};
-    pub use crate::mode::{Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
+    pub use crate::mode::{CollectsErrors, Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
     pub use crate::options::Options;
     pub use crate::probe::{forever, task_probe, SpawnResult, SpawnValue, TaskProbe};
     pub use crate::scope::{Scope, Slot, Start};

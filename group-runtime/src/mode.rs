@@ -6,9 +6,11 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 
+use crate::errors::{Errors, Failure};
 use crate::options::Options;
 use crate::run::Outcome;
 use crate::scope::Scope;
+use crate::shared::Payload;
 
 /// Names the body's value type `R` for dispatch.
 #[doc(hidden)]
@@ -65,12 +67,52 @@ impl<T, E: 'static> Fallible<T, E> {
     {
         match scope.drive(body, Result::is_err).await {
             Outcome::Body(result) => result,
-            Outcome::ChildError(error) => match error.downcast::<E>() {
-                Ok(error) => Err(*error),
-                // Every error stored in a `Scope<E>` is an `E`.
-                Err(_) => unreachable!("taskgroup: a child error of another type"),
-            },
+            Outcome::ChildError(error) => Err(downcast(error)),
+            Outcome::Collected => {
+                unreachable!("taskgroup: errors collected without `errors = all`")
+            }
         }
+    }
+
+    /// `errors = all`: the body's value, or every error of the scope (its
+    /// children's, its body's, its deadline's) in the order they happened.
+    pub async fn run_all<B>(self, scope: &Scope<E>, body: B) -> Result<T, Errors<E>>
+    where
+        B: Future<Output = Result<T, E>>,
+        E: Send,
+    {
+        let shared = &*scope.shared;
+        // The body's error takes its place in time among the others.
+        let body = async {
+            body.await.map_err(|error| {
+                shared.collect(Box::new(error), None);
+            })
+        };
+        let value = match scope.drive(body, |_| false).await {
+            Outcome::Body(Ok(value)) => Some(value),
+            Outcome::Body(Err(())) | Outcome::Collected => None,
+            Outcome::ChildError(error) => {
+                shared.collect(error, None);
+                None
+            }
+        };
+        let failures: Vec<Failure<E>> = shared
+            .take_collected()
+            .into_iter()
+            .map(|(error, task)| Failure::new(downcast(error), task))
+            .collect();
+        match value {
+            Some(value) if failures.is_empty() => Ok(value),
+            _ => Err(Errors::new(failures)),
+        }
+    }
+}
+
+/// Every error stored in a `Scope<E>` is an `E`.
+fn downcast<E: 'static>(error: Payload) -> E {
+    match error.downcast::<E>() {
+        Ok(error) => *error,
+        Err(_) => unreachable!("taskgroup: a child error of another type"),
     }
 }
 
@@ -90,7 +132,28 @@ impl<R> Plain<R> {
     {
         match scope.drive(body, |_| false).await {
             Outcome::Body(value) => value,
-            Outcome::ChildError(_) => unreachable!("taskgroup: an error in an infallible scope"),
+            Outcome::ChildError(_) | Outcome::Collected => {
+                unreachable!("taskgroup: an error in an infallible scope")
+            }
         }
     }
+
+    /// `errors = all` on a scope that cannot fail: a compile error.
+    pub async fn run_all<B>(self, _scope: &Scope<Infallible>, _body: B) -> R
+    where
+        B: Future<Output = R>,
+        R: CollectsErrors,
+    {
+        unreachable!("taskgroup: `errors = all` on an infallible scope")
+    }
 }
+
+/// Implemented only by `Result`: `errors = all` needs a fallible scope.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`errors = all` collects the errors of a scope that can fail, but this scope's body returns `{Self}`",
+    label = "this scope collects errors",
+    note = "make the body return `Result<T, E>`; the scope then returns `Result<T, taskgroup::Errors<E>>`"
+)]
+pub trait CollectsErrors {}
+impl<T, E> CollectsErrors for Result<T, E> {}

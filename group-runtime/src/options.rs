@@ -44,6 +44,7 @@ pub struct Options {
     pub(crate) limit: Option<usize>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) grace: Option<Duration>,
+    pub(crate) collect_all: bool,
 }
 
 impl Options {
@@ -54,6 +55,7 @@ impl Options {
             limit: None,
             timeout: None,
             grace: None,
+            collect_all: false,
         }
     }
 
@@ -69,6 +71,12 @@ impl Options {
 
     pub fn timeout(mut self, timeout: impl IntoTimeout) -> Self {
         self.timeout = timeout.into_timeout();
+        self
+    }
+
+    /// `errors = all`.
+    pub fn collect_all(mut self) -> Self {
+        self.collect_all = true;
         self
     }
 

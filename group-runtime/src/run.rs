@@ -20,6 +20,9 @@ pub(crate) enum Outcome<R> {
     Body(R),
     /// A child's error, boxed as the scope's error type.
     ChildError(Payload),
+    /// No value and no single error: the body was dropped by a failure
+    /// that `errors = all` collected (the deadline).
+    Collected,
 }
 
 /// The body, polled and dropped inside the ambient scope. If the runner is
@@ -252,6 +255,7 @@ impl<E> Scope<E> {
         }
         match value {
             Some(value) => Outcome::Body(value),
+            None if shared.collect_all => Outcome::Collected,
             // Unreachable: without a value the body failed, and its failure
             // (a panic or an error) was handled above.
             None => pending().await,

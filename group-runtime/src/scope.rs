@@ -56,6 +56,7 @@ impl<E> Scope<E> {
             limit,
             timeout,
             grace,
+            collect_all,
         } = options;
         let info = ScopeInfo::new(name, location);
         let limit = limit.map(|limit| {
@@ -75,6 +76,7 @@ impl<E> Scope<E> {
                 limit,
                 deadline,
                 grace,
+                collect_all,
             )),
             timeout,
             _error: PhantomData,

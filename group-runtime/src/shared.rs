@@ -26,6 +26,8 @@ pub(crate) struct Failures {
     pub(crate) error: Option<Payload>,
     /// The first panic, with the cause that says who panicked.
     pub(crate) panic: Option<(Payload, Cause)>,
+    /// `errors = all`: every error, in order, with the task that failed.
+    pub(crate) all: Vec<(Payload, Option<TaskInfo>)>,
 }
 
 /// Field order is part of the hot path (`repr(C)`, see `child.rs`): the
@@ -66,6 +68,8 @@ pub(crate) struct Shared {
     pub(crate) deadline: Option<Instant>,
     /// How long children may finish on their own once cancelled.
     pub(crate) grace: Option<Duration>,
+    /// `errors = all`: failures are collected, not cancelling.
+    pub(crate) collect_all: bool,
     /// Builds the scope's error from `Elapsed`; set when a `timeout` is
     /// written on the scope or on one of its tasks (which requires
     /// `E: From<Elapsed>` at compile time).
@@ -92,6 +96,7 @@ impl Shared {
         limit: Option<Arc<Semaphore>>,
         deadline: Option<Instant>,
         grace: Option<Duration>,
+        collect_all: bool,
     ) -> Self {
         let deadline = match (deadline, parent.as_ref().and_then(|parent| parent.deadline)) {
             (Some(own), Some(outer)) => Some(own.min(outer)),
@@ -112,6 +117,7 @@ impl Shared {
             background_done: AtomicBool::new(false),
             deadline,
             grace,
+            collect_all,
             deadline_error: OnceLock::new(),
             wake_runner: Notify::new(),
             live: AtomicUsize::new(1),
@@ -136,8 +142,30 @@ impl Shared {
 
     /// A child returned `Err`. The first error cancels the scope; an error
     /// from a child of an already-cancelled scope is dropped (errgroup).
+    ///
+    /// With `errors = all` the error is collected and nothing is cancelled.
     pub(crate) fn fail_with_error(&self, task: &TaskInfo, error: impl FnOnce() -> Payload) {
+        if self.collect_all {
+            return self.collect(error(), Some(task.clone()));
+        }
         self.fail(error, || Cause::TaskFailed(task.clone()));
+    }
+
+    /// `errors = all`: records an error of a task (or of the body: `None`).
+    pub(crate) fn collect(&self, error: Payload, task: Option<TaskInfo>) {
+        self.failures().all.push((error, task));
+    }
+
+    /// `errors = all`: the body awaits a task that failed: it is dropped
+    /// (as after a failure) without cancelling the other children.
+    pub(crate) fn abandon_body(&self) {
+        self.failed.store(true, SeqCst);
+        self.wake_runner.notify_one();
+    }
+
+    /// `errors = all`: every error recorded, in order.
+    pub(crate) fn take_collected(&self) -> Vec<(Payload, Option<TaskInfo>)> {
+        std::mem::take(&mut self.failures().all)
     }
 
     /// Records the first error and cancels the scope with `cause`.
@@ -164,6 +192,12 @@ impl Shared {
             );
             return self.record_panic(Box::new(message), cause);
         };
+        if self.collect_all {
+            // The deadline stops everything, and is one more error.
+            self.collect(elapsed(), None);
+            self.failed.store(true, SeqCst);
+            return self.cancel(cause);
+        }
         self.fail(*elapsed, || cause);
     }
 

@@ -1,0 +1,143 @@
+//! `errors = all`: the scope's failures are collected instead of cancelling
+//! the siblings, and returned together as [`Errors`] (Go's `errors.Join`,
+//! Python's `ExceptionGroup`).
+
+use std::fmt;
+
+use crate::cause::TaskInfo;
+
+/// One failure of a scope with `errors = all`: the error, and the task that
+/// returned it (`None` for the scope's body or its deadline).
+#[derive(Debug)]
+pub struct Failure<E> {
+    error: E,
+    task: Option<TaskInfo>,
+}
+
+impl<E> Failure<E> {
+    pub(crate) fn new(error: E, task: Option<TaskInfo>) -> Self {
+        Failure { error, task }
+    }
+
+    /// The error.
+    pub fn error(&self) -> &E {
+        &self.error
+    }
+
+    /// The task that failed (name, id, spawn location); `None` when the
+    /// body returned the error or the scope's `timeout` elapsed.
+    pub fn task(&self) -> Option<&TaskInfo> {
+        self.task.as_ref()
+    }
+
+    /// The error, by value.
+    pub fn into_error(self) -> E {
+        self.error
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Failure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.task {
+            Some(task) => write!(f, "{task}: {}", self.error),
+            None => write!(f, "the scope: {}", self.error),
+        }
+    }
+}
+
+/// Every failure of a scope with `errors = all`, in the order they
+/// happened. Never empty.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::{scope, Errors};
+///
+/// let result: Result<(), Errors<String>> = scope!(errors = all; {
+///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+///     spawn!(name = "b", async { Err::<(), _>("b failed".to_owned()) });
+///     spawn!(name = "c", async { Ok::<_, String>(()) });
+///     Ok(())
+/// });
+/// let errors = result.unwrap_err();
+/// assert_eq!(errors.len(), 2); // c still ran to completion
+/// for failure in &errors {
+///     println!("{failure}"); // task #1 "a" spawned at src/main.rs:6:5: a failed
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Errors<E> {
+    failures: Vec<Failure<E>>,
+}
+
+impl<E> Errors<E> {
+    pub(crate) fn new(failures: Vec<Failure<E>>) -> Self {
+        debug_assert!(!failures.is_empty());
+        Errors { failures }
+    }
+
+    /// How many failures.
+    pub fn len(&self) -> usize {
+        self.failures.len()
+    }
+
+    /// Always `false`: a scope with no failure returns `Ok`.
+    pub fn is_empty(&self) -> bool {
+        self.failures.is_empty()
+    }
+
+    /// The first error in time.
+    pub fn first(&self) -> &E {
+        &self.failures[0].error
+    }
+
+    /// The failures, in the order they happened.
+    pub fn iter(&self) -> std::slice::Iter<'_, Failure<E>> {
+        self.failures.iter()
+    }
+
+    /// The errors alone, in the order they happened.
+    pub fn into_errors(self) -> Vec<E> {
+        self.failures.into_iter().map(Failure::into_error).collect()
+    }
+}
+
+impl<E> IntoIterator for Errors<E> {
+    type Item = Failure<E>;
+    type IntoIter = std::vec::IntoIter<Failure<E>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.failures.into_iter()
+    }
+}
+
+impl<'a, E> IntoIterator for &'a Errors<E> {
+    type Item = &'a Failure<E>;
+    type IntoIter = std::slice::Iter<'a, Failure<E>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.failures.iter()
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Errors<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.failures.as_slice() {
+            [only] => write!(f, "{only}"),
+            all => {
+                write!(f, "{} errors:", all.len())?;
+                for (number, failure) in all.iter().enumerate() {
+                    write!(f, "\n  {}. {failure}", number + 1)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for Errors<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.first())
+    }
+}
