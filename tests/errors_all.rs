@@ -67,7 +67,7 @@ async fn every_error_in_order_and_no_sibling_cancelled() {
     });
     let errors = result.unwrap_err();
     assert_eq!(errors.len(), 2);
-    assert_eq!(errors.first(), &AppError::Fetch(4));
+    assert_eq!(errors.first(), Some(&AppError::Fetch(4)));
     let names: Vec<_> = errors
         .iter()
         .map(|failure| failure.task().and_then(|task| task.name()))

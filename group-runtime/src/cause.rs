@@ -171,6 +171,11 @@ pub enum Cause {
         /// Its `timeout`.
         after: Duration,
     },
+    /// Another task of a `taskgroup::first_ok` succeeded first.
+    FirstOk {
+        /// Where `first_ok` was called.
+        at: &'static Location<'static>,
+    },
     /// A task's own `timeout` (`spawn!(timeout = …, fut)`) elapsed.
     TaskTimedOut {
         /// Where the task was spawned.
@@ -223,6 +228,9 @@ impl fmt::Display for Cause {
             Cause::Dropped(scope) => write!(f, "the future of the {scope} was dropped"),
             Cause::DeadlineExceeded { scope, after } => {
                 write!(f, "the timeout of the {scope} ({after:?}) elapsed")
+            }
+            Cause::FirstOk { at } => {
+                write!(f, "another task of the first_ok at {at} succeeded first")
             }
             Cause::TaskTimedOut { at, after } => {
                 write!(

@@ -45,8 +45,9 @@ impl<E: fmt::Display> fmt::Display for Failure<E> {
     }
 }
 
-/// Every failure of a scope with `errors = all`, in the order they
-/// happened. Never empty.
+/// Every failure of a scope with `errors = all` (or of the attempts of a
+/// [`crate::first_ok`]), in the order they happened. Never empty, except
+/// from a `first_ok` given no future at all.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -73,7 +74,6 @@ pub struct Errors<E> {
 
 impl<E> Errors<E> {
     pub(crate) fn new(failures: Vec<Failure<E>>) -> Self {
-        debug_assert!(!failures.is_empty());
         Errors { failures }
     }
 
@@ -82,14 +82,14 @@ impl<E> Errors<E> {
         self.failures.len()
     }
 
-    /// Always `false`: a scope with no failure returns `Ok`.
+    /// `false`, except from a `first_ok` given no future at all.
     pub fn is_empty(&self) -> bool {
         self.failures.is_empty()
     }
 
-    /// The first error in time.
-    pub fn first(&self) -> &E {
-        &self.failures[0].error
+    /// The first error in time (`None` only when empty).
+    pub fn first(&self) -> Option<&E> {
+        self.failures.first().map(Failure::error)
     }
 
     /// The failures, in the order they happened.
@@ -124,6 +124,7 @@ impl<'a, E> IntoIterator for &'a Errors<E> {
 impl<E: fmt::Display> fmt::Display for Errors<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.failures.as_slice() {
+            [] => f.write_str("no attempt was made"),
             [only] => write!(f, "{only}"),
             all => {
                 write!(f, "{} errors:", all.len())?;
@@ -138,6 +139,6 @@ impl<E: fmt::Display> fmt::Display for Errors<E> {
 
 impl<E: std::error::Error + 'static> std::error::Error for Errors<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(self.first())
+        self.first().map(|error| error as _)
     }
 }

@@ -20,6 +20,7 @@ mod options;
 mod parked;
 pub mod pool;
 mod probe;
+mod race;
 mod run;
 mod scope;
 mod shared;
@@ -30,6 +31,7 @@ pub use deadline::{deadline, Elapsed, IntoTimeout};
 pub use errors::{Errors, Failure};
 pub use handle::TaskHandle;
 pub use options::IntoLimit;
+pub use race::first_ok;
 
 /// What the macros' generated code calls. Not a public API: it changes
 /// without notice.
