@@ -42,13 +42,19 @@ pub(crate) fn imports(krate: &TokenStream) -> TokenStream {
         #[allow(unused_imports)]
         use #krate::__private::{
             SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _, SpawnValue as _,
-            ViaFallible as _, ViaPlain as _,
+            StartResult as _, StartValue as _, ViaFallible as _, ViaPlain as _,
         };
     }
 }
 
 /// The macros that start a child, each forwarded to `spawn_task!`.
-pub(crate) const SPAWNING: [&str; 4] = ["spawn", "try_spawn", "spawn_background", "spawn_blocking"];
+pub(crate) const SPAWNING: [&str; 5] = [
+    "spawn",
+    "try_spawn",
+    "spawn_background",
+    "spawn_blocking",
+    "start",
+];
 
 /// `macro_rules! spawn` & co. and `cancel` bound to this scope. The
 /// spawning ones forward to the hidden `spawn_task!` proc macro

@@ -124,6 +124,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         "try_spawn" => Kind::Try,
         "spawn_background" => Kind::Background,
         "spawn_blocking" => Kind::Blocking,
+        "start" => return start(&krate, &scope, limited, call),
         _ => Kind::Spawn,
     };
     if let (Kind::Blocking, Some(timeout)) = (kind, &call.timeout) {
@@ -135,6 +136,79 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         .to_compile_error();
     }
     generate(&krate, &scope, kind, limited, &call)
+}
+
+/// `start!(|ready| fut)`: the child is built by calling the closure with a
+/// `Ready`, wrapped so that an error before the signal goes to `start!`,
+/// spawned like `spawn!`; `start!` then awaits the signal.
+fn start(krate: &TokenStream, scope: &Ident, limited: bool, call: Call) -> TokenStream {
+    let Expr::Closure(closure) = strip(&call.future) else {
+        return syn::Error::new(
+            call.future.span(),
+            "`start!` takes a closure that receives the `Ready` signal: \
+             `start!(|ready| async move { …; ready.send(value); … })`",
+        )
+        .to_compile_error();
+    };
+    if closure.inputs.len() != 1 {
+        return syn::Error::new(
+            closure.or1_token.span,
+            "the `start!` closure takes one argument, the `Ready` signal: `|ready| …`",
+        )
+        .to_compile_error();
+    }
+    let span = call.future.span();
+    let hidden = |name: &str| Ident::new(name, Span::mixed_site().located_at(span));
+    let (ready, signalled, error, starting, future) = (
+        hidden("__tg_ready"),
+        hidden("__tg_signalled"),
+        hidden("__tg_error"),
+        hidden("__tg_starting"),
+        hidden("__tg_start_future"),
+    );
+    // An `async` block as the closure's body takes the scope's error type.
+    let wrap = if is_async_block(&closure.body) {
+        quote_spanned!(span=> __tg_starting_block(&#scope, #error, #signalled, #future))
+    } else {
+        quote_spanned!(span=> __tg_starting(#error, #signalled, #future))
+    };
+    // A body that ends in a `break`-less loop (a server) gets the scope's
+    // `Result<(), E>`, as in `spawn!`.
+    let call_closure = quote_spanned!(span=> #krate::__private::call_with_ready(#closure, #ready));
+    let child = if runs_forever(&closure.body) {
+        quote_spanned!(span=> #krate::__private::forever(&#scope, #call_closure))
+    } else {
+        call_closure
+    };
+    let spawned = generate(
+        krate,
+        scope,
+        Kind::Spawn,
+        limited,
+        &Call {
+            name: call.name,
+            timeout: call.timeout,
+            future: syn::parse_quote_spanned!(span=> #future),
+        },
+    );
+    quote_spanned! {span=>
+        {
+            let (#ready, #signalled, #error, #starting) = #krate::__private::start_channel();
+            let #future = #child;
+            let #future = (&&&#krate::__private::start_probe(&#future)).#wrap;
+            ::core::mem::drop(#spawned);
+            #starting.wait().await
+        }
+    }
+}
+
+/// The expression inside invisible groups and parentheses.
+fn strip(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Group(group) => strip(&group.expr),
+        Expr::Paren(paren) => strip(&paren.expr),
+        other => other,
+    }
 }
 
 /// Which macro: `spawn!`, `try_spawn!`, `spawn_background!`,

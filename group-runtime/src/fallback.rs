@@ -103,6 +103,14 @@ outside_scope_only! {$
     /// ```
     spawn_blocking;
 
+    /// Trio's `nursery.start`: starts a child that signals, through the
+    /// `Ready` it is given, once it is initialised, and returns the value it
+    /// signals (`Result<V, StartError<E>>`). A child that fails or ends
+    /// before signalling makes `start!` fail, not the scope; after the
+    /// signal it is an ordinary child. **Only inside** a `#[nursery]` async
+    /// fn or a `scope!` block. See [`Ready`](crate::Ready) for an example.
+    start;
+
     /// Cancels every child of the enclosing scope and refuses new ones; the body
     /// goes on and its value is the scope's value ("we have what we need").
     /// **Only inside** a `#[nursery]` async fn or a `scope!` block.

@@ -24,6 +24,7 @@ mod race;
 mod run;
 mod scope;
 mod shared;
+mod start;
 
 pub use ambient::{cancellation_token, cancelled, cause, is_cancelled};
 pub use cause::{Cause, ScopeInfo, TaskId, TaskInfo};
@@ -32,6 +33,7 @@ pub use errors::{Errors, Failure};
 pub use handle::TaskHandle;
 pub use options::IntoLimit;
 pub use race::first_ok;
+pub use start::{Ready, StartError};
 
 /// What the macros' generated code calls. Not a public API: it changes
 /// without notice.
@@ -47,5 +49,9 @@ pub mod __private {
     pub use crate::options::Options;
     pub use crate::probe::{forever, task_probe, SpawnResult, SpawnValue, TaskProbe};
     pub use crate::scope::{Scope, Slot, Start};
+    pub use crate::start::{
+        call_with_ready, start_channel, start_probe, StartProbe, StartResult, StartValue,
+        StartedTask, Starting,
+    };
     pub use core::panic::Location;
 }

@@ -359,6 +359,18 @@ fn spawn_background_loop() {
 }
 
 #[test]
+fn start_listener() {
+    assert_spawn(
+        "start_listener",
+        quote!([::taskgroup] __tg_scope start false; name = "server", |ready| async move {
+            let listener = bind().await?;
+            ready.send(listener.local_addr()?);
+            loop { serve(&listener).await?; }
+        }),
+    );
+}
+
+#[test]
 fn spawn_missing_future() {
     assert_spawn(
         "spawn_missing_future",

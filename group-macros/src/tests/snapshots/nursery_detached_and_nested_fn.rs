@@ -5,7 +5,8 @@ async fn run() {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
+        ViaPlain as _,
     };
     let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<()>::new()).__tg_mode();
     let __tg_scope = __tg_mode
@@ -40,6 +41,13 @@ async fn run() {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_blocking
             false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! start {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start false;
+            $($tokens)* }
         };
     }
     #[allow(unused_macros)]
@@ -81,6 +89,13 @@ async fn run() {
                         macro_rules! spawn_blocking {
                             ($($tokens:tt)*) => {
                                 ::taskgroup::__private::misplaced!(spawn_blocking
+                                "a `#[nursery]` body" helper; $($tokens)*)
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! start {
+                            ($($tokens:tt)*) => {
+                                ::taskgroup::__private::misplaced!(start
                                 "a `#[nursery]` body" helper; $($tokens)*)
                             };
                         }

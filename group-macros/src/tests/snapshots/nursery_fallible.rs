@@ -2,7 +2,8 @@ async fn fetch_all(ids: Vec<u32>) -> Result<Vec<u32>, Error> {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
+        ViaPlain as _,
     };
     let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<
         Result<Vec<u32>, Error>,
@@ -40,6 +41,13 @@ async fn fetch_all(ids: Vec<u32>) -> Result<Vec<u32>, Error> {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_blocking
             false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! start {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start false;
+            $($tokens)* }
         };
     }
     #[allow(unused_macros)]

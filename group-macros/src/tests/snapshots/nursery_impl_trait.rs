@@ -2,7 +2,8 @@ async fn names() -> impl Iterator<Item = String> {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
+        ViaPlain as _,
     };
     let __tg_mode = (&::taskgroup::__private::ModeProbe::<_>::new()).__tg_mode();
     let __tg_scope = __tg_mode
@@ -37,6 +38,13 @@ async fn names() -> impl Iterator<Item = String> {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_blocking
             false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! start {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start false;
+            $($tokens)* }
         };
     }
     #[allow(unused_macros)]

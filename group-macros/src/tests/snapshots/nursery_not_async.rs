@@ -27,6 +27,12 @@ fn run() -> Result<(), Error> {
         };
     }
     #[allow(unused_macros)]
+    macro_rules! start {
+        ($($tokens:tt)*) => {
+            ::core::unreachable!()
+        };
+    }
+    #[allow(unused_macros)]
     macro_rules! cancel {
         ($($tokens:tt)*) => {
             ::core::unreachable!()

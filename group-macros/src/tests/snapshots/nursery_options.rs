@@ -2,7 +2,8 @@ async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
     #[allow(unused_imports)]
     use ::my_crate::reexports::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
+        ViaPlain as _,
     };
     let __tg_mode = (&&&::my_crate::reexports::taskgroup::__private::ModeProbe::<
         Result<(), Error>,
@@ -44,6 +45,13 @@ async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
             ::my_crate::reexports::taskgroup::__private::spawn_task! {
             [::my_crate::reexports::taskgroup] __tg_scope spawn_blocking true;
             $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! start {
+        ($($tokens:tt)*) => {
+            ::my_crate::reexports::taskgroup::__private::spawn_task! {
+            [::my_crate::reexports::taskgroup] __tg_scope start true; $($tokens)* }
         };
     }
     #[allow(unused_macros)]

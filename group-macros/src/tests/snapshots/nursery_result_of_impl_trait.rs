@@ -2,7 +2,8 @@ async fn render() -> Result<impl Display, Error> {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, ViaFallible as _, ViaPlain as _,
+        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
+        ViaPlain as _,
     };
     let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<Result<_, Error>>::new())
         .__tg_mode();
@@ -38,6 +39,13 @@ async fn render() -> Result<impl Display, Error> {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_blocking
             false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! start {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start false;
+            $($tokens)* }
         };
     }
     #[allow(unused_macros)]

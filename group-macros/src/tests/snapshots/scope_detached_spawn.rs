@@ -9,7 +9,8 @@ fn __snapshot() {
         #[allow(unused_imports)]
         use ::taskgroup::__private::{
             SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-            SpawnValue as _, ViaFallible as _, ViaPlain as _,
+            SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
+            ViaPlain as _,
         };
         let __tg_scope = ::taskgroup::__private::Scope::open(
             ::taskgroup::__private::Options::new(
@@ -42,6 +43,13 @@ fn __snapshot() {
             ($($tokens:tt)*) => {
                 ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
                 spawn_blocking false; $($tokens)* }
+            };
+        }
+        #[allow(unused_macros)]
+        macro_rules! start {
+            ($($tokens:tt)*) => {
+                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start
+                false; $($tokens)* }
             };
         }
         #[allow(unused_macros)]
