@@ -18,6 +18,8 @@ use crate::args::Args;
 /// Hygienic names of the generated locals.
 pub(crate) struct Names {
     pub(crate) scope: Ident,
+    /// The `spawn_scoped!` children's set (only when the body uses it).
+    pub(crate) scoped: Ident,
     pub(crate) mode: Ident,
     pub(crate) body: Ident,
     pub(crate) ret: Ident,
@@ -28,6 +30,7 @@ impl Names {
         let hidden = |name: &str| Ident::new(name, Span::mixed_site());
         Names {
             scope: hidden("__tg_scope"),
+            scoped: hidden("__tg_scoped"),
             mode: hidden("__tg_mode"),
             body: hidden("__tg_body"),
             ret: hidden("__tg_ret"),
@@ -42,7 +45,8 @@ pub(crate) fn imports(krate: &TokenStream) -> TokenStream {
         #[allow(unused_imports)]
         use #krate::__private::{
             SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _, SpawnValue as _,
-            StartResult as _, StartValue as _, ViaFallible as _, ViaPlain as _,
+            ScopedResult as _, ScopedValue as _, StartResult as _, StartValue as _,
+            ViaFallible as _, ViaPlain as _,
         };
     }
 }
@@ -59,7 +63,7 @@ pub(crate) const SPAWNING: [&str; 5] = [
 /// `macro_rules! spawn` & co. and `cancel` bound to this scope. The
 /// spawning ones forward to the hidden `spawn_task!` proc macro
 /// (`spawn.rs`), which generates the code on the user's spans.
-pub(crate) fn local_macros(args: &Args, names: &Names) -> TokenStream {
+pub(crate) fn local_macros(args: &Args, names: &Names, scoped: bool) -> TokenStream {
     let krate = args.krate();
     let scope = &names.scope;
     // With a limit, `spawn!` waits for a free slot (backpressure); without
@@ -76,8 +80,30 @@ pub(crate) fn local_macros(args: &Args, names: &Names) -> TokenStream {
             }
         }
     });
+    // `spawn_scoped!` needs the scoped set, made only when the body names
+    // the macro (the set makes the scope's future `!Send`).
+    let spawn_scoped = if scoped {
+        quote! {
+            #[allow(unused_macros)]
+            macro_rules! spawn_scoped {
+                ($($tokens:tt)*) => {
+                    #krate::__private::spawn_task! { [#krate] #scope spawn_scoped #limited ; $($tokens)* }
+                };
+            }
+        }
+    } else {
+        quote! {
+            #[allow(unused_macros)]
+            macro_rules! spawn_scoped {
+                ($($tokens:tt)*) => {
+                    #krate::__private::scoped_unprepared!()
+                };
+            }
+        }
+    };
     quote! {
         #(#spawning)*
+        #spawn_scoped
         #[allow(unused_macros)]
         macro_rules! cancel {
             () => {
@@ -85,4 +111,31 @@ pub(crate) fn local_macros(args: &Args, names: &Names) -> TokenStream {
             };
         }
     }
+}
+
+/// Whether the body names `spawn_scoped` (also inside other macros' tokens).
+pub(crate) fn uses_scoped(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "spawn_scoped",
+        proc_macro2::TokenTree::Group(group) => uses_scoped(group.stream()),
+        _ => false,
+    })
+}
+
+/// With `spawn_scoped!`: the set's declaration (after the scope's, so it is
+/// dropped first) and the body wrapped to poll the scoped children.
+pub(crate) fn scoped_parts(
+    krate: &TokenStream,
+    names: &Names,
+    body: TokenStream,
+    scoped: bool,
+) -> (TokenStream, TokenStream) {
+    if !scoped {
+        return (TokenStream::new(), body);
+    }
+    let Names { scope, scoped, .. } = names;
+    (
+        quote!(let #scoped = #krate::__private::ScopedSet::new();),
+        quote!(#krate::__private::with_scoped(&#scope, &#scoped, #body)),
+    )
 }

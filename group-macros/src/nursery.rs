@@ -6,7 +6,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{ItemFn, ReturnType, Type};
 
 use crate::args::{self, Errors};
-use crate::expand::{imports, local_macros, Names};
+use crate::expand::{imports, local_macros, scoped_parts, uses_scoped, Names};
 use crate::scan::{self, Context};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -142,7 +142,8 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
     } = &names;
     let krate = args.krate();
     let imports = imports(&krate);
-    let macros = local_macros(args, &names);
+    let scoped = uses_scoped(function.block.to_token_stream());
+    let macros = local_macros(args, &names, scoped);
     let ident_span = function.sig.ident.span();
     let location = quote_spanned!(ident_span=> #krate::__private::Location::caller());
     let options = args.options(location);
@@ -181,22 +182,25 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
     };
 
     let stmts = &function.block.stmts;
+    let body = quote! {
+        async {
+            let #ret: #ret_ty = { #(#stmts)* };
+            #[allow(unreachable_code)]
+            #ret
+        }
+    };
+    let (scoped_set, body) = scoped_parts(&krate, &names, body, scoped);
     quote! {
         #imports
         let #mode = #mode_value;
         let #scope = #mode.open(#options);
+        #scoped_set
         #deadline_check
         #macros
         // Bound before the tail: a temporary in the tail expression would be
         // dropped after the scope (`tail_expr_drop_order`).
         #wrong_return
-        let #ret = #mode
-            .#run(&#scope, async {
-                let #ret: #ret_ty = { #(#stmts)* };
-                #[allow(unreachable_code)]
-                #ret
-            })
-            .await;
+        let #ret = #mode.#run(&#scope, #body).await;
         #ret
     }
 }

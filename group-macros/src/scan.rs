@@ -156,15 +156,18 @@ fn last_segment_is(path: &Path, names: &[&str]) -> bool {
 /// whole `#[nursery]` / `scope!`).
 fn nested_fn_fallbacks(context: Context, krate: &TokenStream, function: &Ident) -> Vec<Stmt> {
     let context = context.name();
-    let names = SPAWNING.iter().chain(&["cancel"]).map(|name| {
-        let name = Ident::new(name, Span::call_site());
-        quote! {
-            #[allow(unused_macros)]
-            macro_rules! #name { ($($tokens:tt)*) => {
-                #krate::__private::misplaced!(#name #context #function; $($tokens)*)
-            }; }
-        }
-    });
+    let names = SPAWNING
+        .iter()
+        .chain(&["spawn_scoped", "cancel"])
+        .map(|name| {
+            let name = Ident::new(name, Span::call_site());
+            quote! {
+                #[allow(unused_macros)]
+                macro_rules! #name { ($($tokens:tt)*) => {
+                    #krate::__private::misplaced!(#name #context #function; $($tokens)*)
+                }; }
+            }
+        });
     syn::parse2::<syn::Block>(quote!({ #(#names)* }))
         .map(|block| block.stmts)
         .unwrap_or_default()
@@ -257,12 +260,15 @@ impl VisitMut for Scanner<'_> {
 /// (not async): they keep the one real error from drowning in "cannot find
 /// macro `spawn`".
 pub(crate) fn stub_macros() -> TokenStream {
-    let names = SPAWNING.iter().chain(&["cancel"]).map(|name| {
-        let name = Ident::new(name, Span::call_site());
-        quote! {
-            #[allow(unused_macros)]
-            macro_rules! #name { ($($tokens:tt)*) => { ::core::unreachable!() }; }
-        }
-    });
+    let names = SPAWNING
+        .iter()
+        .chain(&["spawn_scoped", "cancel"])
+        .map(|name| {
+            let name = Ident::new(name, Span::call_site());
+            quote! {
+                #[allow(unused_macros)]
+                macro_rules! #name { ($($tokens:tt)*) => { ::core::unreachable!() }; }
+            }
+        });
     quote!(#(#names)*)
 }

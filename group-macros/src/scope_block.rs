@@ -4,7 +4,7 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::quote;
 
 use crate::args::{self, Errors};
-use crate::expand::{imports, local_macros, Names};
+use crate::expand::{imports, local_macros, scoped_parts, uses_scoped, Names};
 use crate::scan::{self, Context};
 use syn::parse::Parser;
 
@@ -102,18 +102,21 @@ fn expand_parts(
     } = &names;
     let krate = args.krate();
     let imports = imports(&krate);
-    let macros = local_macros(&args, &names);
+    let scoped = uses_scoped(body.clone());
+    let macros = local_macros(&args, &names, scoped);
     let options = args.options(quote!(#krate::__private::Location::caller()));
     let deadline_check = args.deadline_check(scope);
     let run = args.run_method();
     let errors = errors.to_compile_errors();
+    let (scoped_set, wrapped) = scoped_parts(&krate, &names, quote!(async { #body }), scoped);
     quote! {{
         #errors
         #imports
         let #scope = #krate::__private::Scope::open(#options);
+        #scoped_set
         #deadline_check
         #macros
-        let #body_name = async { #body };
+        let #body_name = #wrapped;
         let #body_name = (&&&#krate::__private::ModeProbe::of(&#body_name))
             .__tg_mode()
             .#run(&#scope, #body_name)

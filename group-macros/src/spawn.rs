@@ -124,6 +124,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         "try_spawn" => Kind::Try,
         "spawn_background" => Kind::Background,
         "spawn_blocking" => Kind::Blocking,
+        "spawn_scoped" => Kind::Scoped,
         "start" => return start(&krate, &scope, limited, call),
         _ => Kind::Spawn,
     };
@@ -219,6 +220,7 @@ enum Kind {
     Try,
     Background,
     Blocking,
+    Scoped,
 }
 
 /// The same tokens, located at `span`: a call whose path keeps the outer
@@ -283,7 +285,17 @@ fn generate(
     };
     let (check, probe) = match kind {
         Kind::Blocking => (quote!(blocking), quote!(blocking_probe)),
+        Kind::Scoped => (quote!(identity), quote!(scoped_probe)),
         _ => (quote!(parallel), quote!(task_probe)),
+    };
+    // A scoped child goes into the scope's set of scoped children, named
+    // like the scope's handle (same hygiene).
+    let set = match kind {
+        Kind::Scoped => {
+            let set = Ident::new("__tg_scoped", scope.span());
+            quote!(&#set,)
+        }
+        _ => TokenStream::new(),
     };
     // A block that only ends by failing or being cancelled: give it the
     // scope's `Result<(), E>` as output (there is no other to infer).
@@ -305,7 +317,7 @@ fn generate(
     };
     let start = quote_spanned! {span=>
         (&&&#located_krate::__private::#probe(&#future_var))
-            .#method(&#scope, #how, #future_var)
+            .#method(&#scope, #set #how, #future_var)
     };
     if kind == Kind::Try {
         // Like Go's `TryGo`: without a free slot the future is not even

@@ -103,6 +103,30 @@ outside_scope_only! {$
     /// ```
     spawn_blocking;
 
+    /// Starts a child that may borrow from around the scope (mutably too)
+    /// and need not be `Send` or `'static`: it runs concurrently with the
+    /// body inside the scope's own future, never in parallel. Same error,
+    /// panic and cancellation semantics as `spawn!`; `.await` its handle for
+    /// the value. A scope using it is not `Send` (its children are kept in
+    /// a `RefCell`): use it in `#[tokio::main]`, a `LocalSet`, or a task's
+    /// own nested scope rather than across `tokio::spawn`. **Only inside** a
+    /// `#[nursery]` async fn or a `scope!` block, written in its body.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let mut counts = vec![0, 0, 0];
+    /// scope! {
+    ///     for count in counts.iter_mut() {
+    ///         spawn_scoped!(async move { *count += 1 }); // disjoint &mut
+    ///     }
+    /// };
+    /// assert_eq!(counts, [1, 1, 1]);
+    /// # }
+    /// ```
+    spawn_scoped;
+
     /// Trio's `nursery.start`: starts a child that signals, through the
     /// `Ready` it is given, once it is initialised, and returns the value it
     /// signals (`Result<V, StartError<E>>`). A child that fails or ends
@@ -128,4 +152,17 @@ outside_scope_only! {$
     /// # }
     /// ```
     cancel;
+}
+
+/// The local `spawn_scoped!` of a scope whose body does not name it (it was
+/// produced by another macro): the scope has no set of scoped children.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __scoped_unprepared {
+    ($($tokens:tt)*) => {
+        ::core::compile_error!(
+            "`spawn_scoped!` must be written in the scope's body itself (the scope looks for it \
+             there to prepare its scoped children)"
+        )
+    };
 }

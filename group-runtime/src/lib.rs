@@ -23,6 +23,7 @@ mod probe;
 mod race;
 mod run;
 mod scope;
+mod scoped;
 mod shared;
 mod start;
 
@@ -33,12 +34,14 @@ pub use errors::{Errors, Failure};
 pub use handle::TaskHandle;
 pub use options::IntoLimit;
 pub use race::first_ok;
+pub use scoped::ScopedHandle;
 pub use start::{Ready, StartError};
 
 /// What the macros' generated code calls. Not a public API: it changes
 /// without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__scoped_unprepared as scoped_unprepared;
     pub use crate::blocking::{
         blocking, blocking_probe, BlockingProbe, BlockingTask, SpawnBlockingResult,
         SpawnBlockingValue,
@@ -49,6 +52,10 @@ pub mod __private {
     pub use crate::options::Options;
     pub use crate::probe::{forever, task_probe, SpawnResult, SpawnValue, TaskProbe};
     pub use crate::scope::{Scope, Slot, Start};
+    pub use crate::scoped::{
+        identity, scoped_probe, with_scoped, ScopedProbe, ScopedResult, ScopedSet, ScopedValue,
+        WithScoped,
+    };
     pub use crate::start::{
         call_with_ready, start_channel, start_probe, StartProbe, StartResult, StartValue,
         StartedTask, Starting,

@@ -216,6 +216,12 @@ impl Start {
         }
     }
 
+    /// The slot and the task's identity (`spawn_scoped!`, which starts no
+    /// tokio task).
+    pub(crate) fn into_parts(self) -> (Slot, TaskInfo) {
+        (self.slot, TaskInfo::new(self.name, self.location))
+    }
+
     /// `spawn_background!`: cancelled, not awaited, once the body is done.
     pub fn background(mut self) -> Self {
         self.background = true;

@@ -5,8 +5,8 @@ async fn run() {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
-        ViaPlain as _,
+        SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
+        StartValue as _, ViaFallible as _, ViaPlain as _,
     };
     let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<()>::new()).__tg_mode();
     let __tg_scope = __tg_mode
@@ -15,6 +15,7 @@ async fn run() {
                 ::taskgroup::__private::Location::caller(),
             ),
         );
+    let __tg_scoped = ::taskgroup::__private::ScopedSet::new();
     #[allow(unused_macros)]
     macro_rules! spawn {
         ($($tokens:tt)*) => {
@@ -51,6 +52,13 @@ async fn run() {
         };
     }
     #[allow(unused_macros)]
+    macro_rules! spawn_scoped {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_scoped
+            false; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
     macro_rules! cancel {
         () => {
             __tg_scope.__cancel(::taskgroup::__private::Location::caller())
@@ -59,59 +67,70 @@ async fn run() {
     let __tg_ret = __tg_mode
         .run(
             &__tg_scope,
-            async {
-                let __tg_ret: () = {
-                    tokio::spawn(async {});
-                    taskgroup::detached!(tokio::spawn(background()));
-                    fn helper() {
-                        #[allow(unused_macros)]
-                        macro_rules! spawn {
-                            ($($tokens:tt)*) => {
-                                ::taskgroup::__private::misplaced!(spawn
-                                "a `#[nursery]` body" helper; $($tokens)*)
-                            };
-                        }
-                        #[allow(unused_macros)]
-                        macro_rules! try_spawn {
-                            ($($tokens:tt)*) => {
-                                ::taskgroup::__private::misplaced!(try_spawn
-                                "a `#[nursery]` body" helper; $($tokens)*)
-                            };
-                        }
-                        #[allow(unused_macros)]
-                        macro_rules! spawn_background {
-                            ($($tokens:tt)*) => {
-                                ::taskgroup::__private::misplaced!(spawn_background
-                                "a `#[nursery]` body" helper; $($tokens)*)
-                            };
-                        }
-                        #[allow(unused_macros)]
-                        macro_rules! spawn_blocking {
-                            ($($tokens:tt)*) => {
-                                ::taskgroup::__private::misplaced!(spawn_blocking
-                                "a `#[nursery]` body" helper; $($tokens)*)
-                            };
-                        }
-                        #[allow(unused_macros)]
-                        macro_rules! start {
-                            ($($tokens:tt)*) => {
-                                ::taskgroup::__private::misplaced!(start
-                                "a `#[nursery]` body" helper; $($tokens)*)
-                            };
-                        }
-                        #[allow(unused_macros)]
-                        macro_rules! cancel {
-                            ($($tokens:tt)*) => {
-                                ::taskgroup::__private::misplaced!(cancel
-                                "a `#[nursery]` body" helper; $($tokens)*)
-                            };
+            ::taskgroup::__private::with_scoped(
+                &__tg_scope,
+                &__tg_scoped,
+                async {
+                    let __tg_ret: () = {
+                        tokio::spawn(async {});
+                        taskgroup::detached!(tokio::spawn(background()));
+                        fn helper() {
+                            #[allow(unused_macros)]
+                            macro_rules! spawn {
+                                ($($tokens:tt)*) => {
+                                    ::taskgroup::__private::misplaced!(spawn
+                                    "a `#[nursery]` body" helper; $($tokens)*)
+                                };
+                            }
+                            #[allow(unused_macros)]
+                            macro_rules! try_spawn {
+                                ($($tokens:tt)*) => {
+                                    ::taskgroup::__private::misplaced!(try_spawn
+                                    "a `#[nursery]` body" helper; $($tokens)*)
+                                };
+                            }
+                            #[allow(unused_macros)]
+                            macro_rules! spawn_background {
+                                ($($tokens:tt)*) => {
+                                    ::taskgroup::__private::misplaced!(spawn_background
+                                    "a `#[nursery]` body" helper; $($tokens)*)
+                                };
+                            }
+                            #[allow(unused_macros)]
+                            macro_rules! spawn_blocking {
+                                ($($tokens:tt)*) => {
+                                    ::taskgroup::__private::misplaced!(spawn_blocking
+                                    "a `#[nursery]` body" helper; $($tokens)*)
+                                };
+                            }
+                            #[allow(unused_macros)]
+                            macro_rules! start {
+                                ($($tokens:tt)*) => {
+                                    ::taskgroup::__private::misplaced!(start
+                                    "a `#[nursery]` body" helper; $($tokens)*)
+                                };
+                            }
+                            #[allow(unused_macros)]
+                            macro_rules! spawn_scoped {
+                                ($($tokens:tt)*) => {
+                                    ::taskgroup::__private::misplaced!(spawn_scoped
+                                    "a `#[nursery]` body" helper; $($tokens)*)
+                                };
+                            }
+                            #[allow(unused_macros)]
+                            macro_rules! cancel {
+                                ($($tokens:tt)*) => {
+                                    ::taskgroup::__private::misplaced!(cancel
+                                    "a `#[nursery]` body" helper; $($tokens)*)
+                                };
+                            }
+                            spawn!(job());
                         }
                         spawn!(job());
-                    }
-                    spawn!(job());
-                };
-                #[allow(unreachable_code)] __tg_ret
-            },
+                    };
+                    #[allow(unreachable_code)] __tg_ret
+                },
+            ),
         )
         .await;
     __tg_ret

@@ -2,8 +2,8 @@ pub async fn run(jobs: Vec<Job>) {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
-        ViaPlain as _,
+        SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
+        StartValue as _, ViaFallible as _, ViaPlain as _,
     };
     let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<()>::new()).__tg_mode();
     let __tg_scope = __tg_mode
@@ -45,6 +45,12 @@ pub async fn run(jobs: Vec<Job>) {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start false;
             $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_scoped {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::scoped_unprepared!()
         };
     }
     #[allow(unused_macros)]

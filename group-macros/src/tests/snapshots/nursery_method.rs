@@ -4,8 +4,8 @@ async fn refresh(&self, keys: &[Key]) -> Result<(), Error> {
     #[allow(unused_imports)]
     use ::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
-        ViaPlain as _,
+        SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
+        StartValue as _, ViaFallible as _, ViaPlain as _,
     };
     let __tg_mode = (&&&::taskgroup::__private::ModeProbe::<Result<(), Error>>::new())
         .__tg_mode();
@@ -48,6 +48,12 @@ async fn refresh(&self, keys: &[Key]) -> Result<(), Error> {
         ($($tokens:tt)*) => {
             ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start false;
             $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_scoped {
+        ($($tokens:tt)*) => {
+            ::taskgroup::__private::scoped_unprepared!()
         };
     }
     #[allow(unused_macros)]

@@ -33,6 +33,12 @@ fn run() -> Result<(), Error> {
         };
     }
     #[allow(unused_macros)]
+    macro_rules! spawn_scoped {
+        ($($tokens:tt)*) => {
+            ::core::unreachable!()
+        };
+    }
+    #[allow(unused_macros)]
     macro_rules! cancel {
         ($($tokens:tt)*) => {
             ::core::unreachable!()

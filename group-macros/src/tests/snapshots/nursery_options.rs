@@ -2,8 +2,8 @@ async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
     #[allow(unused_imports)]
     use ::my_crate::reexports::taskgroup::__private::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-        SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
-        ViaPlain as _,
+        SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
+        StartValue as _, ViaFallible as _, ViaPlain as _,
     };
     let __tg_mode = (&&&::my_crate::reexports::taskgroup::__private::ModeProbe::<
         Result<(), Error>,
@@ -52,6 +52,12 @@ async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
         ($($tokens:tt)*) => {
             ::my_crate::reexports::taskgroup::__private::spawn_task! {
             [::my_crate::reexports::taskgroup] __tg_scope start true; $($tokens)* }
+        };
+    }
+    #[allow(unused_macros)]
+    macro_rules! spawn_scoped {
+        ($($tokens:tt)*) => {
+            ::my_crate::reexports::taskgroup::__private::scoped_unprepared!()
         };
     }
     #[allow(unused_macros)]

@@ -3,8 +3,8 @@ fn __snapshot() {
         #[allow(unused_imports)]
         use ::taskgroup::__private::{
             SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
-            SpawnValue as _, StartResult as _, StartValue as _, ViaFallible as _,
-            ViaPlain as _,
+            SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
+            StartValue as _, ViaFallible as _, ViaPlain as _,
         };
         let __tg_scope = ::taskgroup::__private::Scope::open(
             ::taskgroup::__private::Options::new(
@@ -44,6 +44,12 @@ fn __snapshot() {
             ($($tokens:tt)*) => {
                 ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start
                 false; $($tokens)* }
+            };
+        }
+        #[allow(unused_macros)]
+        macro_rules! spawn_scoped {
+            ($($tokens:tt)*) => {
+                ::taskgroup::__private::scoped_unprepared!()
             };
         }
         #[allow(unused_macros)]
