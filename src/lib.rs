@@ -32,6 +32,54 @@
 //! For the same work over many items, [`pool`] runs a fixed number of worker
 //! tasks over an iterator, with the same error, panic and cancellation
 //! semantics, and returns the results in input order.
+//!
+//! Options, the same on `#[nursery(…)]` and `scope!(…; { … })`: `limit = n`
+//! (at most `n` children at once), `timeout = d` (fails with [`Elapsed`]),
+//! `grace = d` (cancellation waits up to `d` for children to finish on
+//! their own), `errors = all` (collect every error in [`Errors`] instead of
+//! cancelling), `name = "…"`. Task kinds: [`spawn!`], [`try_spawn!`],
+//! [`spawn_scoped!`] (borrowing), [`spawn_blocking!`], [`spawn_background!`],
+//! [`start!`]; [`first_ok`] races attempts.
+//!
+//! ```
+//! use std::time::Duration;
+//! use taskgroup::{scope, Elapsed, Errors};
+//!
+//! #[derive(Debug)]
+//! enum Error {
+//!     Down(u32),
+//!     TimedOut,
+//! }
+//! impl From<Elapsed> for Error {
+//!     fn from(_: Elapsed) -> Self {
+//!         Error::TimedOut
+//!     }
+//! }
+//!
+//! async fn check(host: u32) -> Result<(), Error> {
+//!     tokio::time::sleep(Duration::from_millis(10 * u64::from(host))).await;
+//!     if host % 2 == 0 { Err(Error::Down(host)) } else { Ok(()) }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! let report: Result<(), Errors<Error>> = scope!(
+//!     errors = all, limit = 2, timeout = Duration::from_secs(1), grace = Duration::from_millis(100);
+//!     {
+//!         for host in 1..=4 {
+//!             spawn!(name = format!("host {host}"), check(host));
+//!         }
+//!         Ok(())
+//!     }
+//! );
+//! let down: Vec<String> = report
+//!     .unwrap_err()
+//!     .iter()
+//!     .map(|failure| failure.task().and_then(|task| task.name()).unwrap_or("?").to_owned())
+//!     .collect();
+//! assert_eq!(down, ["host 2", "host 4"]);
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 
 pub use taskgroup_macros::{nursery, scope};
