@@ -133,7 +133,7 @@ pub trait SpawnBlockingValue<F> {
         F: BlockingTask + FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        scope.spawn_blocking_with(start, f, finish_value)
+        self.__tg_spawn(scope, start, f)
     }
 }
 impl<F> SpawnBlockingValue<F> for &BlockingProbe<F> {}

@@ -15,7 +15,7 @@
 //!   cancellation flows down nested scopes by itself and user code can await
 //!   it ([`crate::cancelled`]).
 
-use std::sync::atomic::{fence, Ordering::SeqCst};
+use std::sync::atomic::{fence, AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 
 use crate::cause::Cause;
@@ -59,24 +59,20 @@ impl Shared {
     /// children's check at every poll. (Without `grace` anywhere, the same
     /// as [`Shared::is_cancelled`].)
     pub(crate) fn is_aborting(&self) -> bool {
-        let mut scope = self;
-        loop {
-            if scope.aborting.load(SeqCst) {
-                return true;
-            }
-            match &scope.parent {
-                Some(parent) => scope = parent,
-                None => return false,
-            }
-        }
+        self.up_the_chain(|scope| &scope.aborting)
     }
 
     /// True once this scope or any enclosing one is cancelled. Lock-free: an
     /// enclosing scope's flag is set synchronously by its `cancel`.
     pub(crate) fn is_cancelled(&self) -> bool {
+        self.up_the_chain(|scope| &scope.cancelled)
+    }
+
+    /// Whether `flag` is set on this scope or on any enclosing one.
+    fn up_the_chain(&self, flag: impl Fn(&Shared) -> &AtomicBool) -> bool {
         let mut scope = self;
         loop {
-            if scope.cancelled.load(SeqCst) {
+            if flag(scope).load(SeqCst) {
                 return true;
             }
             match &scope.parent {

@@ -80,7 +80,7 @@ pub trait SpawnValue<F> {
         F: ParallelTask + Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        scope.spawn_value(start, future)
+        self.__tg_spawn(scope, start, future)
     }
 }
 impl<F> SpawnValue<F> for &TaskProbe<F> {}

@@ -365,7 +365,7 @@ pub trait ScopedValue<F> {
         F: Future + 'a,
         F::Output: 'a,
     {
-        scope.spawn_scoped_with(set, start, future, finish_value)
+        self.__tg_spawn(scope, set, start, future)
     }
 }
 impl<F> ScopedValue<F> for &ScopedProbe<F> {}

@@ -211,11 +211,7 @@ pub trait StartResult<F, U, E2> {
         signalled: Arc<AtomicBool>,
         future: F,
     ) -> StartedTask<F, E2> {
-        StartedTask {
-            future,
-            error: Some(error),
-            signalled,
-        }
+        self.__tg_starting(error, signalled, future)
     }
 }
 impl<F, U, E2> StartResult<F, U, E2> for &&StartProbe<F> where F: Future<Output = Result<U, E2>> {}
@@ -233,11 +229,10 @@ pub trait StartValue<F> {
         &self,
         _scope: &Scope<E>,
         error: oneshot::Sender<E2>,
-        _: Arc<AtomicBool>,
+        signalled: Arc<AtomicBool>,
         future: F,
     ) -> F {
-        drop(error);
-        future
+        self.__tg_starting(error, signalled, future)
     }
 }
 impl<F> StartValue<F> for &StartProbe<F> {}
