@@ -170,7 +170,7 @@ where
                 // The task's waker is the same at every poll (the child is
                 // the root future of its tokio task): registered once.
                 if guard.parked.is_none() {
-                    match guard.parked_set().register(cx.waker()) {
+                    match guard.parked_set().register(cx.waker(), Some(task)) {
                         Registered::Key(key) => guard.parked = Some(key),
                         Registered::Closed => {
                             discard(future, guard, task);

@@ -15,8 +15,11 @@ use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
+use tokio::time::Instant;
 
 use slab::Slab;
+
+use crate::cause::TaskInfo;
 
 #[derive(Default)]
 pub(crate) struct Parked {
@@ -29,8 +32,15 @@ pub(crate) struct Parked {
 
 #[derive(Default)]
 struct Inner {
-    wakers: Slab<Waker>,
+    wakers: Slab<Entry>,
     closed: bool,
+}
+
+/// A parked waker and, for a task, who it is and since when it waits
+/// (`taskgroup::dump()` lists them).
+struct Entry {
+    waker: Waker,
+    task: Option<(TaskInfo, Instant)>,
 }
 
 /// A registration, or the news that the scope is cancelled.
@@ -48,12 +58,23 @@ impl Parked {
 
     /// Registers `waker`, or says the set is closed (the scope is
     /// cancelled).
-    pub(crate) fn register(&self, waker: &Waker) -> Registered {
+    pub(crate) fn register(&self, waker: &Waker, task: Option<&TaskInfo>) -> Registered {
+        let task = task.map(|task| (task.clone(), Instant::now()));
         let mut inner = self.lock();
         if inner.closed {
             return Registered::Closed;
         }
-        Registered::Key(inner.wakers.insert(waker.clone()))
+        let waker = waker.clone();
+        Registered::Key(inner.wakers.insert(Entry { waker, task }))
+    }
+
+    /// The tasks waiting here, with when they parked.
+    pub(crate) fn tasks(&self) -> Vec<(TaskInfo, Instant)> {
+        self.lock()
+            .wakers
+            .iter()
+            .filter_map(|(_, entry)| entry.task.clone())
+            .collect()
     }
 
     /// Replaces the waker of a registration (a future polled from another
@@ -64,7 +85,7 @@ impl Parked {
             return false;
         }
         if let Some(registered) = inner.wakers.get_mut(key) {
-            registered.clone_from(waker);
+            registered.waker.clone_from(waker);
         }
         true
     }
@@ -88,8 +109,8 @@ impl Parked {
             self.closed.store(true, Release);
             std::mem::take(&mut inner.wakers)
         };
-        for (_, waker) in wakers {
-            waker.wake();
+        for (_, entry) in wakers {
+            entry.waker.wake();
         }
     }
 }
@@ -115,16 +136,16 @@ mod tests {
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
         let parked = Parked::default();
-        let Registered::Key(first) = parked.register(&waker) else {
+        let Registered::Key(first) = parked.register(&waker, None) else {
             panic!("open set refused a registration");
         };
-        let Registered::Key(second) = parked.register(&waker) else {
+        let Registered::Key(second) = parked.register(&waker, None) else {
             panic!("open set refused a registration");
         };
         parked.remove(first);
         parked.wake_all();
         assert_eq!(count.0.load(SeqCst), 1, "only the registered task is woken");
-        assert_eq!(parked.register(&waker), Registered::Closed);
+        assert_eq!(parked.register(&waker, None), Registered::Closed);
         assert!(!parked.update(second, &waker));
         parked.remove(second); // after the close: nothing to do, no panic
         parked.wake_all();

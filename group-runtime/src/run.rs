@@ -107,7 +107,7 @@ impl ParentWatch<'_> {
         };
         let open = !parent.is_cancelled()
             && match self.key {
-                None => match parent.parked.register(cx.waker()) {
+                None => match parent.parked.register(cx.waker(), None) {
                     Registered::Key(key) => {
                         self.key = Some(key);
                         self.waker = Some(cx.waker().clone());

@@ -69,7 +69,7 @@ impl<E> Scope<E> {
         });
         let timeout = timeout.map(|after| (Instant::now() + after, after));
         let deadline = timeout.map(|(at, _)| at);
-        Scope {
+        let scope = Scope {
             shared: Arc::new(Shared::new(
                 info,
                 ambient::current(),
@@ -80,7 +80,9 @@ impl<E> Scope<E> {
             )),
             timeout,
             _error: PhantomData,
-        }
+        };
+        scope.shared.register();
+        scope
     }
 
     /// See [`crate::deadline::deadline_error`].

@@ -47,6 +47,9 @@ pub(crate) struct Shared {
     held: AtomicBool,
     // Rarely touched: on failure, cancellation and at the end.
     pub(crate) info: ScopeInfo,
+    /// For `taskgroup::dump()`: when the scope opened, its registry key.
+    pub(crate) opened_at: Instant,
+    registry_key: AtomicUsize,
     /// Cancelled with this scope; a child of the parent's token. Created
     /// only when asked for ([`crate::cancellation_token`], `cancelled()`):
     /// scopes and children do not need it.
@@ -107,6 +110,8 @@ impl Shared {
         }
         Shared {
             info,
+            opened_at: Instant::now(),
+            registry_key: AtomicUsize::new(usize::MAX),
             parent,
             token: OnceLock::new(),
             cancelled: AtomicBool::new(false),
@@ -333,6 +338,33 @@ impl Shared {
         self.background_done.load(SeqCst)
     }
 
+    /// Lists the scope in `taskgroup::dump()` until it has stopped.
+    pub(crate) fn register(self: &Arc<Self>) {
+        self.registry_key.store(crate::dump::enter(self), SeqCst);
+    }
+
+    /// For `taskgroup::dump()`.
+    pub(crate) fn state(&self) -> &'static str {
+        if self.finished.load(SeqCst) {
+            "finished"
+        } else if self.aborting.load(SeqCst) {
+            "aborting"
+        } else if self.cancelled.load(SeqCst) {
+            "cancelling"
+        } else if self.joining.load(SeqCst) {
+            "joining"
+        } else {
+            "running"
+        }
+    }
+
+    /// For `taskgroup::dump()`: the children waiting, and since when.
+    pub(crate) fn waiting_tasks(&self) -> Vec<(TaskInfo, Instant)> {
+        let mut tasks = self.parked.tasks();
+        tasks.extend(self.parked_background.tasks());
+        tasks
+    }
+
     /// Children still counted (not the scope's own hold).
     pub(crate) fn children(&self) -> usize {
         self.live
@@ -342,6 +374,10 @@ impl Shared {
 
     /// The scope and all its descendants are gone.
     fn stopped(&self) {
+        let key = self.registry_key.swap(usize::MAX, SeqCst);
+        if key != usize::MAX {
+            crate::dump::leave(key);
+        }
         if let Some((payload, cause)) = self.take_panic() {
             // Recorded by a straggler after the scope's future was dropped.
             self.forward_panic(payload, cause);

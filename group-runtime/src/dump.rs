@@ -1,0 +1,182 @@
+//! `taskgroup::dump()`: the live tree of scopes and their waiting tasks,
+//! for a service that hangs at shutdown or a test that leaks.
+//!
+//! Cheap when not called: each scope registers itself once when it opens
+//! (one lock of a global slab) and leaves when it and everything below it
+//! have stopped; a task is listed only while it waits (it is already
+//! registered with its scope then, to be woken on cancellation). Tasks
+//! being polled or queued right now are counted, not listed.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use slab::Slab;
+
+use crate::cause::{ScopeInfo, TaskInfo};
+use crate::shared::Shared;
+
+static SCOPES: Mutex<Slab<Weak<Shared>>> = Mutex::new(Slab::new());
+
+/// Adds a scope that just opened; the key is for [`leave`].
+pub(crate) fn enter(shared: &Arc<Shared>) -> usize {
+    SCOPES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(Arc::downgrade(shared))
+}
+
+/// The scope and everything below it have stopped.
+pub(crate) fn leave(key: usize) {
+    let mut scopes = SCOPES.lock().unwrap_or_else(PoisonError::into_inner);
+    if scopes.contains(key) {
+        drop(scopes.remove(key));
+    }
+}
+
+/// A task waiting inside a scope.
+#[derive(Clone, Debug)]
+pub struct TaskDump {
+    /// Id, name, spawn location.
+    pub task: TaskInfo,
+    /// How long it has been waiting, since it first parked.
+    pub waiting_for: Duration,
+}
+
+/// One live scope, with its waiting tasks and its nested scopes.
+#[derive(Clone, Debug)]
+pub struct ScopeDump {
+    /// Name and location.
+    pub scope: ScopeInfo,
+    /// Since the scope opened.
+    pub age: Duration,
+    /// `running`, `cancelling` (signalled, in its grace period), `aborting`,
+    /// `joining` (the body is done, children are awaited) or `finished`
+    /// (returned, aborted children not yet stopped).
+    pub state: &'static str,
+    /// Children not yet stopped (tasks and nested scopes).
+    pub children: usize,
+    /// The children that wait, longest first.
+    pub waiting: Vec<TaskDump>,
+    /// Nested scopes.
+    pub scopes: Vec<ScopeDump>,
+}
+
+/// The live scopes of the process, as trees (see [`dump`]).
+#[derive(Clone, Debug, Default)]
+pub struct Dump {
+    /// Outermost scopes.
+    pub scopes: Vec<ScopeDump>,
+}
+
+impl Dump {
+    /// No scope is alive.
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+}
+
+/// The live scopes and their waiting tasks, as an indented tree by
+/// `Display`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// scope!(name = "server"; {
+///     spawn!(name = "accept", std::future::pending::<()>());
+///     tokio::task::yield_now().await; // let it start and wait
+///     let tree = taskgroup::dump().to_string();
+///     assert!(tree.contains("scope \"server\""), "{tree}");
+///     assert!(tree.contains("\"accept\""), "{tree}");
+///     cancel!();
+/// });
+/// # }
+/// ```
+pub fn dump() -> Dump {
+    let live: Vec<Arc<Shared>> = SCOPES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter_map(|(_, scope)| scope.upgrade())
+        .collect();
+    let is_live = |shared: &Arc<Shared>| live.iter().any(|other| Arc::ptr_eq(other, shared));
+    let now = Instant::now();
+    fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump {
+        let scopes = live
+            .iter()
+            .filter(|other| {
+                other
+                    .parent
+                    .as_ref()
+                    .is_some_and(|parent| Arc::ptr_eq(parent, shared))
+            })
+            .map(|nested| build(nested, live, now))
+            .collect();
+        let mut waiting: Vec<TaskDump> = shared
+            .waiting_tasks()
+            .into_iter()
+            .map(|(task, since)| TaskDump {
+                task,
+                waiting_for: now.saturating_duration_since(since),
+            })
+            .collect();
+        waiting.sort_by_key(|task| std::cmp::Reverse(task.waiting_for));
+        ScopeDump {
+            scope: shared.info.clone(),
+            age: now.saturating_duration_since(shared.opened_at),
+            state: shared.state(),
+            children: shared.children(),
+            waiting,
+            scopes,
+        }
+    }
+    let scopes = live
+        .iter()
+        .filter(|shared| !shared.parent.as_ref().is_some_and(is_live))
+        .map(|root| build(root, &live, now))
+        .collect();
+    Dump { scopes }
+}
+
+impl fmt::Display for Dump {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.scopes.is_empty() {
+            return writeln!(f, "no live scope");
+        }
+        for scope in &self.scopes {
+            scope.write(f, 0)?;
+        }
+        Ok(())
+    }
+}
+
+impl ScopeDump {
+    fn write(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let indent = "  ".repeat(depth);
+        let plural = if self.children == 1 { "" } else { "ren" };
+        writeln!(
+            f,
+            "{indent}{} — {}, {} child{plural}, open {:.1?}",
+            self.scope, self.state, self.children, self.age
+        )?;
+        for task in &self.waiting {
+            writeln!(
+                f,
+                "{indent}  {} — waiting {:.1?}",
+                task.task, task.waiting_for
+            )?;
+        }
+        let nested = self.scopes.len();
+        let busy = self.children.saturating_sub(self.waiting.len() + nested);
+        if busy > 0 {
+            writeln!(f, "{indent}  {busy} running or queued")?;
+        }
+        for scope in &self.scopes {
+            scope.write(f, depth + 1)?;
+        }
+        Ok(())
+    }
+}
