@@ -96,43 +96,9 @@ impl Dump {
 /// # }
 /// ```
 pub fn dump() -> Dump {
-    let live: Vec<Arc<Shared>> = SCOPES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .iter()
-        .filter_map(|(_, scope)| scope.upgrade())
-        .collect();
+    let live = live_scopes();
     let is_live = |shared: &Arc<Shared>| live.iter().any(|other| Arc::ptr_eq(other, shared));
     let now = Instant::now();
-    fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump {
-        let scopes = live
-            .iter()
-            .filter(|other| {
-                other
-                    .parent
-                    .as_ref()
-                    .is_some_and(|parent| Arc::ptr_eq(parent, shared))
-            })
-            .map(|nested| build(nested, live, now))
-            .collect();
-        let mut waiting: Vec<TaskDump> = shared
-            .waiting_tasks()
-            .into_iter()
-            .map(|(task, since)| TaskDump {
-                task,
-                waiting_for: now.saturating_duration_since(since),
-            })
-            .collect();
-        waiting.sort_by_key(|task| std::cmp::Reverse(task.waiting_for));
-        ScopeDump {
-            scope: shared.info.clone(),
-            age: now.saturating_duration_since(shared.opened_at),
-            state: shared.state(),
-            children: shared.children(),
-            waiting,
-            scopes,
-        }
-    }
     let scopes = live
         .iter()
         .filter(|shared| !shared.parent.as_ref().is_some_and(is_live))
@@ -141,6 +107,51 @@ pub fn dump() -> Dump {
     Dump { scopes }
 }
 
+/// The tree below one scope (for the leak check).
+pub(crate) fn dump_of(root: &Arc<Shared>) -> Dump {
+    Dump {
+        scopes: vec![build(root, &live_scopes(), Instant::now())],
+    }
+}
+
+fn live_scopes() -> Vec<Arc<Shared>> {
+    SCOPES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .filter_map(|(_, scope)| scope.upgrade())
+        .collect()
+}
+
+fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump {
+    let scopes = live
+        .iter()
+        .filter(|other| {
+            other
+                .parent
+                .as_ref()
+                .is_some_and(|parent| Arc::ptr_eq(parent, shared))
+        })
+        .map(|nested| build(nested, live, now))
+        .collect();
+    let mut waiting: Vec<TaskDump> = shared
+        .waiting_tasks()
+        .into_iter()
+        .map(|(task, since)| TaskDump {
+            task,
+            waiting_for: now.saturating_duration_since(since),
+        })
+        .collect();
+    waiting.sort_by_key(|task| std::cmp::Reverse(task.waiting_for));
+    ScopeDump {
+        scope: shared.info.clone(),
+        age: now.saturating_duration_since(shared.opened_at),
+        state: shared.state(),
+        children: shared.children(),
+        waiting,
+        scopes,
+    }
+}
 impl fmt::Display for Dump {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.scopes.is_empty() {

@@ -27,6 +27,7 @@ mod scope;
 mod scoped;
 mod shared;
 mod start;
+pub mod testing;
 
 pub use ambient::{cancellation_token, cancelled, cause, is_cancelled};
 pub use cause::{Cause, ScopeInfo, TaskId, TaskInfo};

@@ -122,6 +122,10 @@ fn downcast<E: 'static>(error: Payload) -> E {
 pub struct Plain<R>(PhantomData<fn() -> R>);
 
 impl<R> Plain<R> {
+    pub(crate) fn new() -> Self {
+        Plain(PhantomData)
+    }
+
     pub fn open(&self, options: Options) -> Scope<Infallible> {
         Scope::open(options)
     }

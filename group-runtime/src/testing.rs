@@ -1,0 +1,89 @@
+//! `taskgroup::testing`: a leak check for tests, the crate's `goleak`.
+//!
+//! [`check_leaks`] runs the test's future as the body of a root scope:
+//! everything the test starts through scopes — tasks, nested scopes,
+//! stragglers of scopes whose futures were dropped — belongs to it, and the
+//! test returns only after all of it has stopped. If, once the test's
+//! future has returned, something still has not stopped after a bound
+//! (a blocking task ignoring cancellation, a straggler stuck in a
+//! synchronous call), the test fails with the tree of what is still alive.
+
+use std::convert::Infallible;
+use std::future::{poll_fn, Future};
+use std::panic::Location;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::task::Poll;
+use std::time::Duration;
+
+use crate::dump;
+use crate::mode::Plain;
+use crate::options::Options;
+use crate::scope::Scope;
+
+/// How long [`check_leaks`] waits, after the test's future has returned,
+/// for everything it started to stop.
+pub const DEFAULT_BOUND: Duration = Duration::from_secs(5);
+
+/// Runs `test` inside a root scope and fails (panics with
+/// [`crate::dump()`] of what is still alive) if anything it started has not
+/// stopped [`DEFAULT_BOUND`] after `test` returned.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::{scope, testing::check_leaks};
+///
+/// // #[tokio::test] async fn fetches_in_parallel() {
+/// check_leaks(async {
+///     let total = scope! {
+///         let a = spawn!(async { 1 });
+///         let b = spawn!(async { 2 });
+///         a.await + b.await
+///     };
+///     assert_eq!(total, 3);
+/// })
+/// .await;
+/// // }
+/// # }
+/// ```
+#[track_caller]
+pub fn check_leaks<F: Future>(test: F) -> impl Future<Output = F::Output> {
+    check_leaks_within(DEFAULT_BOUND, test)
+}
+
+/// [`check_leaks`] with another bound.
+#[track_caller]
+pub fn check_leaks_within<F: Future>(bound: Duration, test: F) -> impl Future<Output = F::Output> {
+    let location = Location::caller();
+    async move {
+        let scope = Scope::<Infallible>::open(Options::new(location).name("leak check"));
+        let returned = AtomicBool::new(false);
+        let body = async {
+            let output = test.await;
+            returned.store(true, SeqCst);
+            output
+        };
+        let mut run = pin!(Plain::new().run(&scope, body));
+        let mut deadline = pin!(None);
+        poll_fn(|cx| {
+            if let Poll::Ready(output) = run.as_mut().poll(cx) {
+                return Poll::Ready(output);
+            }
+            if returned.load(SeqCst) && deadline.is_none() {
+                deadline.set(Some(tokio::time::sleep(bound)));
+            }
+            if let Some(sleep) = deadline.as_mut().as_pin_mut() {
+                if sleep.poll(cx).is_ready() {
+                    let alive = dump::dump_of(&scope.shared);
+                    panic!(
+                        "taskgroup: leak check at {location}: the test returned, but {bound:?} \
+                         later this is still alive:\n{alive}"
+                    );
+                }
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}
