@@ -56,6 +56,20 @@ async fn the_tree_of_live_scopes_and_waiting_tasks() {
         assert!(text.lines().nth(inner_line).unwrap().starts_with("  scope"), "{text}");
         assert!(text.contains("\"inner-sleeper\" spawned at"), "{text}");
         assert!(text.contains("waiting 2.0s"), "{text}");
+
+        // The same tree as JSON (feature `serde`).
+        let json = serde_json::to_value(&dump).unwrap();
+        let outer_json = json["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|scope| scope["name"] == "dump-outer")
+            .expect("outer scope in the JSON");
+        assert_eq!(outer_json["state"], "running");
+        assert_eq!(outer_json["children"], 3);
+        assert_eq!(outer_json["scopes"][0]["name"], "dump-inner");
+        assert_eq!(outer_json["scopes"][0]["waiting"][0]["name"], "inner-sleeper");
+        assert!(outer_json["scopes"][0]["waiting"][0]["waiting_ms"].as_u64().unwrap() >= 2000);
         cancel!();
     });
     let dump = taskgroup::dump();

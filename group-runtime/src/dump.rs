@@ -191,3 +191,46 @@ impl ScopeDump {
         Ok(())
     }
 }
+
+/// JSON (or any serde format) of the dump, with the `serde` feature:
+/// `{"scopes": [{"name", "location", "state", "children", "age_ms",
+/// "waiting": [{"id", "name", "location", "waiting_ms"}], "scopes": […]}]}`.
+#[cfg(feature = "serde")]
+mod serialize {
+    use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+    use super::{Dump, ScopeDump, TaskDump};
+
+    impl Serialize for Dump {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut dump = serializer.serialize_struct("Dump", 1)?;
+            dump.serialize_field("scopes", &self.scopes)?;
+            dump.end()
+        }
+    }
+
+    impl Serialize for ScopeDump {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut scope = serializer.serialize_struct("ScopeDump", 7)?;
+            scope.serialize_field("name", &self.scope.name())?;
+            scope.serialize_field("location", &self.scope.location().to_string())?;
+            scope.serialize_field("state", self.state)?;
+            scope.serialize_field("children", &self.children)?;
+            scope.serialize_field("age_ms", &self.age.as_millis())?;
+            scope.serialize_field("waiting", &self.waiting)?;
+            scope.serialize_field("scopes", &self.scopes)?;
+            scope.end()
+        }
+    }
+
+    impl Serialize for TaskDump {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut task = serializer.serialize_struct("TaskDump", 4)?;
+            task.serialize_field("id", &self.task.id().as_u64())?;
+            task.serialize_field("name", &self.task.name())?;
+            task.serialize_field("location", &self.task.location().to_string())?;
+            task.serialize_field("waiting_ms", &self.waiting_for.as_millis())?;
+            task.end()
+        }
+    }
+}
