@@ -26,6 +26,17 @@ impl Shared {
     /// children are refused, running ones are woken to be dropped, nested
     /// scopes are cancelled through the token, and the runner is woken.
     pub(crate) fn cancel(&self, cause: Cause) {
+        self.signal(cause);
+        // Without a grace period the signal is the abort; with one, the
+        // runner aborts when it has passed.
+        if self.grace.is_none() {
+            self.abort();
+        }
+    }
+
+    /// The first phase: cause recorded, flag set, token cancelled, limit
+    /// closed, runner woken. Idempotent.
+    fn signal(&self, cause: Cause) {
         let _ = self.cause.set(cause);
         if self.cancelled.swap(true, SeqCst) {
             return;
@@ -38,12 +49,20 @@ impl Shared {
         if let Some(token) = self.token_if_created() {
             token.cancel();
         }
-        // Without a grace period the signal is the abort; with one, the
-        // runner aborts when it has passed.
-        if self.grace.is_none() {
-            self.abort();
-        }
         self.wake_runner.notify_one();
+    }
+
+    /// An enclosing scope is cancelled but still in its grace period: its
+    /// descendants get the same time to wind down.
+    fn ancestor_draining(&self) -> bool {
+        let mut scope = self;
+        while let Some(parent) = &scope.parent {
+            if parent.cancelled.load(SeqCst) && !parent.aborting.load(SeqCst) {
+                return true;
+            }
+            scope = parent;
+        }
+        false
     }
 
     /// The second phase: children still running are dropped at their next
@@ -103,7 +122,12 @@ impl Shared {
             .and_then(|parent| parent.cause())
             .map(|cause| Cause::Parent(Arc::new(cause)));
         if let Some(cause) = cause {
-            self.cancel(cause);
+            self.signal(cause);
+            // A nested scope waits out the grace period of the enclosing
+            // scope that is draining (it aborts with it), or its own.
+            if self.grace.is_none() && !self.ancestor_draining() {
+                self.abort();
+            }
         }
     }
 

@@ -171,6 +171,11 @@ pub enum Cause {
         /// Its `timeout`.
         after: Duration,
     },
+    /// A shutdown was requested (`taskgroup::shutdown`).
+    Shutdown {
+        /// `"SIGINT"`, `"SIGTERM"` or `"trigger"`.
+        reason: &'static str,
+    },
     /// Another task of a `taskgroup::first_ok` succeeded first.
     FirstOk {
         /// Where `first_ok` was called.
@@ -229,6 +234,7 @@ impl fmt::Display for Cause {
             Cause::DeadlineExceeded { scope, after } => {
                 write!(f, "the timeout of the {scope} ({after:?}) elapsed")
             }
+            Cause::Shutdown { reason } => write!(f, "shutdown requested ({reason})"),
             Cause::FirstOk { at } => {
                 write!(f, "another task of the first_ok at {at} succeeded first")
             }

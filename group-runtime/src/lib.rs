@@ -26,6 +26,7 @@ mod run;
 mod scope;
 mod scoped;
 mod shared;
+pub mod shutdown;
 mod start;
 pub mod testing;
 

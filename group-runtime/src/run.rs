@@ -7,6 +7,7 @@ use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use crate::ambient;
 use crate::cause::Cause;
@@ -98,14 +99,24 @@ struct ParentWatch<'a> {
     fired: bool,
 }
 
+/// What a nested scope's runner learns about the enclosing scopes.
+enum ParentState {
+    Quiet,
+    /// Cancelled, maybe still in a grace period.
+    Cancelled,
+    /// Aborting its children: this scope aborts too.
+    Aborting,
+}
+
 impl ParentWatch<'_> {
-    /// `true` once, when the enclosing scope (or one above it) is
-    /// cancelled.
-    fn cancelled(&mut self, cx: &mut Context<'_>) -> bool {
+    /// Looks at the enclosing scope, staying registered with it until it
+    /// aborts (its abort closes the set and wakes this runner; its signal
+    /// reaches user code through the tokens and the flags up the chain).
+    fn watch(&mut self, cx: &mut Context<'_>) -> ParentState {
         let Some(parent) = self.parent.filter(|_| !self.fired) else {
-            return false;
+            return ParentState::Quiet;
         };
-        let open = !parent.is_cancelled()
+        let open = !parent.is_aborting()
             && match self.key {
                 None => match parent.parked.register(cx.waker(), None) {
                     Registered::Key(key) => {
@@ -121,8 +132,14 @@ impl ParentWatch<'_> {
                     parent.parked.update(key, cx.waker())
                 }
             };
-        self.fired = !open;
-        self.fired
+        if !open {
+            self.fired = true;
+            ParentState::Aborting
+        } else if parent.is_cancelled() {
+            ParentState::Cancelled
+        } else {
+            ParentState::Quiet
+        }
     }
 }
 
@@ -161,11 +178,18 @@ impl<E> Scope<E> {
         let mut timeout = pin!(self.timeout.map(|(at, _)| tokio::time::sleep_until(at)));
         let mut grace = pin!(None);
         let mut watch_parent = |cx: &mut Context<'_>| {
-            if parent.cancelled(cx) {
-                shared.cancel_from_parent();
+            match parent.watch(cx) {
+                ParentState::Quiet => {}
+                ParentState::Cancelled => shared.cancel_from_parent(),
+                ParentState::Aborting => {
+                    shared.cancel_from_parent();
+                    shared.abort();
+                }
             }
             // Cancelled with a grace period: abort when it has passed.
-            if let Some(period) = shared.grace {
+            // (`Duration::MAX`: until the scope's future is dropped, which
+            // `taskgroup::shutdown` does at the end of its drain.)
+            if let Some(period) = shared.grace.filter(|period| *period != Duration::MAX) {
                 if shared.cancelled.load(SeqCst) && grace.is_none() {
                     grace.set(Some(tokio::time::sleep(period)));
                 }
