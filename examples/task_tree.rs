@@ -13,6 +13,7 @@ use tokio::sync::Barrier;
 
 #[tokio::main]
 async fn main() {
+    taskgroup::enable_dump(); // scopes are recorded from here on
     let all_waiting = std::sync::Arc::new(Barrier::new(4));
     scope!(name = "server"; {
         let ready = all_waiting.clone();

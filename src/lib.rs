@@ -84,10 +84,10 @@
 
 pub use taskgroup_macros::{nursery, scope};
 pub use taskgroup_runtime::{
-    cancel, cancellation_token, cancelled, cause, deadline, detached, dump, first_ok, is_cancelled,
-    pool, shutdown, spawn, spawn_background, spawn_blocking, spawn_scoped, start, testing,
-    try_spawn, Cause, Dump, Elapsed, Errors, Failure, IntoLimit, IntoTimeout, Ready, ScopeDump,
-    ScopeInfo, ScopedHandle, StartError, TaskDump, TaskHandle, TaskId, TaskInfo,
+    cancel, cancellation_token, cancelled, cause, deadline, detached, dump, enable_dump, first_ok,
+    is_cancelled, pool, shutdown, spawn, spawn_background, spawn_blocking, spawn_scoped, start,
+    testing, try_spawn, Cause, Dump, Elapsed, Errors, Failure, IntoLimit, IntoTimeout, Ready,
+    ScopeDump, ScopeInfo, ScopedHandle, StartError, TaskDump, TaskHandle, TaskId, TaskInfo,
 };
 
 #[doc(hidden)]

@@ -19,6 +19,7 @@ fn find<'a>(scopes: &'a [ScopeDump], name: &str) -> Option<&'a ScopeDump> {
 /// listed with their names; a scope leaves the dump once it has stopped.
 #[tokio::test(start_paused = true)]
 async fn the_tree_of_live_scopes_and_waiting_tasks() {
+    taskgroup::enable_dump();
     let all_waiting = std::sync::Arc::new(Barrier::new(3));
     scope!(name = "dump-outer"; {
         let b = all_waiting.clone();
@@ -81,6 +82,7 @@ async fn the_tree_of_live_scopes_and_waiting_tasks() {
 /// children wind down.
 #[tokio::test(start_paused = true)]
 async fn a_scope_in_its_grace_period_is_cancelling() {
+    taskgroup::enable_dump();
     scope!(name = "dump-grace", grace = Duration::from_secs(10); {
         spawn!(async {
             taskgroup::cancelled().await;

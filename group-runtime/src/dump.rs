@@ -1,13 +1,15 @@
 //! `taskgroup::dump()`: the live tree of scopes and their waiting tasks,
 //! for a service that hangs at shutdown or a test that leaks.
 //!
-//! Cheap when not called: each scope registers itself once when it opens
-//! (one lock of a global slab) and leaves when it and everything below it
+//! Cheap when not used: until [`enable_dump`] is called, a scope only
+//! checks a flag; after, it registers itself once when it opens (one
+//! uncontended lock of its thread's shard of the registry) and leaves when it and everything below it
 //! have stopped; a task is listed only while it waits (it is already
 //! registered with its scope then, to be woken on cancellation). Tasks
 //! being polled or queued right now are counted, not listed.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
@@ -18,21 +20,56 @@ use slab::Slab;
 use crate::cause::{ScopeInfo, TaskInfo};
 use crate::shared::Shared;
 
-static SCOPES: Mutex<Slab<Weak<Shared>>> = Mutex::new(Slab::new());
+/// The registry, in shards: a scope registers in its thread's shard, so
+/// that threads opening scopes at the same time do not contend on one lock.
+const SHARDS: usize = 16;
 
-/// Adds a scope that just opened; the key is for [`leave`].
+type Shard = Mutex<Slab<Weak<Shared>>>;
+
+static REGISTRY: [Shard; SHARDS] = [const { Mutex::new(Slab::new()) }; SHARDS];
+
+thread_local! {
+    static SHARD: usize = {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        NEXT.fetch_add(1, Relaxed) % SHARDS
+    };
+}
+
+fn lock(shard: &Shard) -> std::sync::MutexGuard<'_, Slab<Weak<Shared>>> {
+    shard.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Scopes register only once dumps are enabled: until then the registry
+/// costs one relaxed load per scope.
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Starts recording scopes for [`dump`] (from now on; call it at
+/// startup). `taskgroup::shutdown::Shutdown` and
+/// `taskgroup::testing::check_leaks` call it themselves. Costs one lock of a
+/// per-thread shard when a scope opens and when it stops.
+pub fn enable_dump() {
+    ENABLED.store(true, Relaxed);
+}
+
+/// Whether scopes are being recorded.
+pub(crate) fn enabled() -> bool {
+    ENABLED.load(Relaxed)
+}
+
+/// Adds a scope that just opened; the key (shard and slot) is for
+/// [`leave`].
 pub(crate) fn enter(shared: &Arc<Shared>) -> usize {
-    SCOPES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(Arc::downgrade(shared))
+    let shard = SHARD.try_with(|shard| *shard).unwrap_or(0);
+    let slot = lock(&REGISTRY[shard]).insert(Arc::downgrade(shared));
+    slot * SHARDS + shard
 }
 
 /// The scope and everything below it have stopped.
 pub(crate) fn leave(key: usize) {
-    let mut scopes = SCOPES.lock().unwrap_or_else(PoisonError::into_inner);
-    if scopes.contains(key) {
-        drop(scopes.remove(key));
+    let (slot, shard) = (key / SHARDS, key % SHARDS);
+    let mut scopes = lock(&REGISTRY[shard]);
+    if scopes.contains(slot) {
+        drop(scopes.remove(slot));
     }
 }
 
@@ -79,12 +116,13 @@ impl Dump {
 }
 
 /// The live scopes and their waiting tasks, as an indented tree by
-/// `Display`.
+/// `Display`. Scopes are recorded once [`enable_dump`] has been called.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 /// use taskgroup::scope;
+/// taskgroup::enable_dump(); // at startup
 /// scope!(name = "server"; {
 ///     spawn!(name = "accept", std::future::pending::<()>());
 ///     tokio::task::yield_now().await; // let it start and wait
@@ -115,11 +153,14 @@ pub(crate) fn dump_of(root: &Arc<Shared>) -> Dump {
 }
 
 fn live_scopes() -> Vec<Arc<Shared>> {
-    SCOPES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
+    REGISTRY
         .iter()
-        .filter_map(|(_, scope)| scope.upgrade())
+        .flat_map(|shard| {
+            lock(shard)
+                .iter()
+                .filter_map(|(_, scope)| scope.upgrade())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -145,7 +186,9 @@ fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump 
     waiting.sort_by_key(|task| std::cmp::Reverse(task.waiting_for));
     ScopeDump {
         scope: shared.info.clone(),
-        age: now.saturating_duration_since(shared.opened_at),
+        age: shared.opened_at.map_or(Duration::ZERO, |opened| {
+            now.saturating_duration_since(opened)
+        }),
         state: shared.state(),
         children: shared.children(),
         waiting,
@@ -155,6 +198,12 @@ fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump 
 impl fmt::Display for Dump {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.scopes.is_empty() {
+            if !enabled() {
+                return writeln!(
+                    f,
+                    "no scope recorded: call taskgroup::enable_dump() at startup"
+                );
+            }
             return writeln!(f, "no live scope");
         }
         for scope in &self.scopes {

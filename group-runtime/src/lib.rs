@@ -33,7 +33,7 @@ pub mod testing;
 pub use ambient::{cancellation_token, cancelled, cause, is_cancelled};
 pub use cause::{Cause, ScopeInfo, TaskId, TaskInfo};
 pub use deadline::{deadline, Elapsed, IntoTimeout};
-pub use dump::{dump, Dump, ScopeDump, TaskDump};
+pub use dump::{dump, enable_dump, Dump, ScopeDump, TaskDump};
 pub use errors::{Errors, Failure};
 pub use handle::TaskHandle;
 pub use options::IntoLimit;

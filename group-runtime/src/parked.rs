@@ -36,11 +36,12 @@ struct Inner {
     closed: bool,
 }
 
-/// A parked waker and, for a task, who it is and since when it waits
-/// (`taskgroup::dump()` lists them).
+/// A parked waker and, for a task when dumps are enabled, who it is and
+/// since when it waits (`taskgroup::dump()` lists them; boxed, so that a
+/// parked task costs 8 more bytes, not 48, when dumps are off).
 struct Entry {
     waker: Waker,
-    task: Option<(TaskInfo, Instant)>,
+    task: Option<Box<(TaskInfo, Instant)>>,
 }
 
 /// A registration, or the news that the scope is cancelled.
@@ -59,7 +60,9 @@ impl Parked {
     /// Registers `waker`, or says the set is closed (the scope is
     /// cancelled).
     pub(crate) fn register(&self, waker: &Waker, task: Option<&TaskInfo>) -> Registered {
-        let task = task.map(|task| (task.clone(), Instant::now()));
+        let task = task
+            .filter(|_| crate::dump::enabled())
+            .map(|task| Box::new((task.clone(), Instant::now())));
         let mut inner = self.lock();
         if inner.closed {
             return Registered::Closed;
@@ -73,7 +76,7 @@ impl Parked {
         self.lock()
             .wakers
             .iter()
-            .filter_map(|(_, entry)| entry.task.clone())
+            .filter_map(|(_, entry)| entry.task.as_deref().cloned())
             .collect()
     }
 

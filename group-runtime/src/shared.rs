@@ -47,8 +47,9 @@ pub(crate) struct Shared {
     held: AtomicBool,
     // Rarely touched: on failure, cancellation and at the end.
     pub(crate) info: ScopeInfo,
-    /// For `taskgroup::dump()`: when the scope opened, its registry key.
-    pub(crate) opened_at: Instant,
+    /// For `taskgroup::dump()`: when the scope opened (if dumps are
+    /// enabled), its registry key.
+    pub(crate) opened_at: Option<Instant>,
     registry_key: AtomicUsize,
     /// Cancelled with this scope; a child of the parent's token. Created
     /// only when asked for ([`crate::cancellation_token`], `cancelled()`):
@@ -110,7 +111,7 @@ impl Shared {
         }
         Shared {
             info,
-            opened_at: Instant::now(),
+            opened_at: crate::dump::enabled().then(Instant::now),
             registry_key: AtomicUsize::new(usize::MAX),
             parent,
             token: OnceLock::new(),
@@ -340,7 +341,9 @@ impl Shared {
 
     /// Lists the scope in `taskgroup::dump()` until it has stopped.
     pub(crate) fn register(self: &Arc<Self>) {
-        self.registry_key.store(crate::dump::enter(self), SeqCst);
+        if crate::dump::enabled() {
+            self.registry_key.store(crate::dump::enter(self), SeqCst);
+        }
     }
 
     /// For `taskgroup::dump()`.

@@ -100,7 +100,9 @@ pub struct Shutdown {
 impl Shutdown {
     /// A shutdown that waits up to `drain` for work to finish once
     /// requested, listening to SIGINT (Ctrl-C) and, on Unix, SIGTERM.
+    /// Enables [`crate::dump()`] (the report of what outlives the drain).
     pub fn new(drain: Duration) -> Self {
+        crate::dump::enable_dump();
         Shutdown {
             drain,
             signals: true,

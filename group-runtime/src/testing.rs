@@ -26,7 +26,7 @@ use crate::scope::Scope;
 pub const DEFAULT_BOUND: Duration = Duration::from_secs(5);
 
 /// Runs `test` inside a root scope and fails (panics with
-/// [`crate::dump()`] of what is still alive) if anything it started has not
+/// [`crate::dump()`] of what is still alive; this enables the dump) if anything it started has not
 /// stopped [`DEFAULT_BOUND`] after `test` returned.
 ///
 /// ```
@@ -56,6 +56,7 @@ pub fn check_leaks<F: Future>(test: F) -> impl Future<Output = F::Output> {
 #[track_caller]
 pub fn check_leaks_within<F: Future>(bound: Duration, test: F) -> impl Future<Output = F::Output> {
     let location = Location::caller();
+    crate::dump::enable_dump();
     async move {
         let scope = Scope::<Infallible>::open(Options::new(location).name("leak check"));
         let returned = AtomicBool::new(false);
