@@ -41,6 +41,9 @@ impl Shared {
         if self.cancelled.swap(true, SeqCst) {
             return;
         }
+        if let Some(cause) = self.cause.get() {
+            crate::trace::cancelled(&self.span, cause);
+        }
         if let Some(limit) = &self.limit {
             // Wakes a body waiting in `spawn!` for a slot: it gets no slot.
             limit.close();

@@ -107,16 +107,20 @@ pin_project! {
         future: Option<F>,
         finish: Option<Fin>,
         task: TaskInfo,
+        // The task's span (feature `tracing`; zero-sized otherwise).
+        span: crate::trace::Span,
         guard: ChildGuard,
     }
 }
 
 impl<F, Fin> Child<F, Fin> {
     pub(crate) fn new(guard: ChildGuard, task: TaskInfo, future: F, finish: Fin) -> Self {
+        let span = crate::trace::task_span(&guard.shared().span, &task);
         Child {
             future: Some(future),
             finish: Some(finish),
             task,
+            span,
             guard,
         }
     }
@@ -144,18 +148,22 @@ where
         let (mut future, guard, task) = (this.future, this.guard, &*this.task);
         // The whole chain: an enclosing scope's abort stops this child even
         // before this scope's runner has passed it on.
+        let span = &*this.span;
         if guard.must_stop() {
             discard(future, guard, task);
+            crate::trace::task_ended(span, "cancelled");
             return Poll::Ready(None);
         }
         let polled = guard.in_scope(|| {
-            let running = future.as_mut().as_pin_mut()?;
-            let output = running.poll(cx);
-            if output.is_ready() {
-                // A finished future is dropped here, still in scope.
-                future.set(None);
-            }
-            Some(output)
+            crate::trace::in_span(span, || {
+                let running = future.as_mut().as_pin_mut()?;
+                let output = running.poll(cx);
+                if output.is_ready() {
+                    // A finished future is dropped here, still in scope.
+                    future.set(None);
+                }
+                Some(output)
+            })
         });
         match polled {
             Ok(None) => Poll::Ready(None),

@@ -29,6 +29,7 @@ mod shared;
 pub mod shutdown;
 mod start;
 pub mod testing;
+mod trace;
 
 pub use ambient::{cancellation_token, cancelled, cause, is_cancelled};
 pub use cause::{Cause, ScopeInfo, TaskId, TaskInfo};

@@ -40,8 +40,11 @@ impl<B: Future> Body<'_, B> {
     fn poll(&mut self, cx: &mut Context<'_>) -> Option<Poll<B::Output>> {
         let future = self.future.as_mut()?;
         let ambient = &mut self.ambient;
+        let span = &self.shared.span;
         let polled = catch_unwind(AssertUnwindSafe(|| {
-            ambient::enter(ambient, || future.as_mut().poll(cx))
+            crate::trace::in_span(span, || {
+                ambient::enter(ambient, || future.as_mut().poll(cx))
+            })
         }));
         match polled {
             Ok(Poll::Pending) => Some(Poll::Pending),

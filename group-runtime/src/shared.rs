@@ -47,6 +47,8 @@ pub(crate) struct Shared {
     held: AtomicBool,
     // Rarely touched: on failure, cancellation and at the end.
     pub(crate) info: ScopeInfo,
+    /// The scope's span (feature `tracing`; zero-sized otherwise).
+    pub(crate) span: crate::trace::Span,
     /// For `taskgroup::dump()`: when the scope opened (if dumps are
     /// enabled), its registry key.
     pub(crate) opened_at: Option<Instant>,
@@ -110,6 +112,7 @@ impl Shared {
             parent.task_started();
         }
         Shared {
+            span: crate::trace::scope_span(&info),
             info,
             opened_at: crate::dump::enabled().then(Instant::now),
             registry_key: AtomicUsize::new(usize::MAX),
