@@ -1,6 +1,11 @@
 //! The `tracing` feature: a span per scope and per task (the task's a child
 //! of its scope's, the scope's a child of the span that opened it) and an
 //! event when a scope is cancelled, with the cause.
+//!
+//! Run with the feature: `cargo test -p taskgroup-runtime --features tracing`
+//! (CI does; the root package leaves it off so that its benchmarks measure
+//! the default build).
+#![cfg(feature = "tracing")]
 
 use std::sync::{Arc, Mutex};
 
