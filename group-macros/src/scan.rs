@@ -156,19 +156,10 @@ fn last_segment_is(path: &Path, names: &[&str]) -> bool {
 /// whole `#[nursery]` / `scope!`).
 fn nested_fn_fallbacks(context: Context, krate: &TokenStream, function: &Ident) -> Vec<Stmt> {
     let context = context.name();
-    let names = SPAWNING
-        .iter()
-        .chain(&["spawn_scoped", "cancel"])
-        .map(|name| {
-            let name = Ident::new(name, Span::call_site());
-            quote! {
-                #[allow(unused_macros)]
-                macro_rules! #name { ($($tokens:tt)*) => {
-                    #krate::__private::misplaced!(#name #context #function; $($tokens)*)
-                }; }
-            }
-        });
-    syn::parse2::<syn::Block>(quote!({ #(#names)* }))
+    let macros = every_scope_macro(
+        |name| quote!(#krate::__private::misplaced!(#name #context #function; $($tokens)*)),
+    );
+    syn::parse2::<syn::Block>(quote!({ #macros }))
         .map(|block| block.stmts)
         .unwrap_or_default()
 }
@@ -260,15 +251,22 @@ impl VisitMut for Scanner<'_> {
 /// (not async): they keep the one real error from drowning in "cannot find
 /// macro `spawn`".
 pub(crate) fn stub_macros() -> TokenStream {
-    let names = SPAWNING
+    every_scope_macro(|_| quote!(::core::unreachable!()))
+}
+
+/// A local `macro_rules!` for each macro of a scope, expanding to
+/// `body(name)` whatever its input.
+fn every_scope_macro(body: impl Fn(&Ident) -> TokenStream) -> TokenStream {
+    let macros = SPAWNING
         .iter()
         .chain(&["spawn_scoped", "cancel"])
         .map(|name| {
             let name = Ident::new(name, Span::call_site());
+            let body = body(&name);
             quote! {
                 #[allow(unused_macros)]
-                macro_rules! #name { ($($tokens:tt)*) => { ::core::unreachable!() }; }
+                macro_rules! #name { ($($tokens:tt)*) => { #body }; }
             }
         });
-    quote!(#(#names)*)
+    quote!(#(#macros)*)
 }
