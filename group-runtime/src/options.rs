@@ -43,7 +43,7 @@ pub struct Options {
     pub(crate) name: Option<Arc<str>>,
     pub(crate) limit: Option<usize>,
     pub(crate) timeout: Option<Duration>,
-    pub(crate) grace: Option<Duration>,
+    pub(crate) grace: Option<Grace>,
     pub(crate) collect_all: bool,
 }
 
@@ -81,7 +81,23 @@ impl Options {
     }
 
     pub fn grace(mut self, grace: impl IntoTimeout) -> Self {
-        self.grace = grace.into_timeout();
+        self.grace = grace.into_timeout().map(Grace::For);
         self
     }
+
+    /// Cancellation signals, and the abort waits until the scope's future
+    /// is dropped (`taskgroup::shutdown` times the drain itself).
+    pub(crate) fn grace_until_dropped(mut self) -> Self {
+        self.grace = Some(Grace::UntilDropped);
+        self
+    }
+}
+
+/// How long a cancelled scope waits before aborting its children.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Grace {
+    /// `grace = d`: the runner aborts `d` after the signal.
+    For(Duration),
+    /// Until the scope's future is dropped.
+    UntilDropped,
 }

@@ -7,10 +7,10 @@ use std::pin::{pin, Pin};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 use crate::ambient;
 use crate::cause::Cause;
+use crate::options::Grace;
 use crate::parked::Registered;
 use crate::scope::Scope;
 use crate::shared::{Payload, Shared, Who};
@@ -190,9 +190,7 @@ impl<E> Scope<E> {
                 }
             }
             // Cancelled with a grace period: abort when it has passed.
-            // (`Duration::MAX`: until the scope's future is dropped, which
-            // `taskgroup::shutdown` does at the end of its drain.)
-            if let Some(period) = shared.grace.filter(|period| *period != Duration::MAX) {
+            if let Some(Grace::For(period)) = shared.grace {
                 if shared.cancelled.load(SeqCst) && grace.is_none() {
                     grace.set(Some(tokio::time::sleep(period)));
                 }

@@ -8,13 +8,13 @@ use std::any::Any;
 use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cause::{panic_message, Cause, ScopeInfo, TaskInfo};
+use crate::options::Grace;
 use crate::parked::Parked;
 
 pub(crate) type Payload = Box<dyn Any + Send>;
@@ -73,7 +73,7 @@ pub(crate) struct Shared {
     /// The earliest deadline of this scope and its enclosing ones.
     pub(crate) deadline: Option<Instant>,
     /// How long children may finish on their own once cancelled.
-    pub(crate) grace: Option<Duration>,
+    pub(crate) grace: Option<Grace>,
     /// `errors = all`: failures are collected, not cancelling.
     pub(crate) collect_all: bool,
     /// Builds the scope's error from `Elapsed`; set when a `timeout` is
@@ -101,7 +101,7 @@ impl Shared {
         parent: Option<Arc<Shared>>,
         limit: Option<Arc<Semaphore>>,
         deadline: Option<Instant>,
-        grace: Option<Duration>,
+        grace: Option<Grace>,
         collect_all: bool,
     ) -> Self {
         let deadline = match (deadline, parent.as_ref().and_then(|parent| parent.deadline)) {

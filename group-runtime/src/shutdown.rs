@@ -134,7 +134,7 @@ impl Shutdown {
             } = self;
             // The drain is timed here: the scope itself never aborts on its
             // own, so that what is alive can be reported before the abort.
-            let options = Options::new(location).name("service").grace(Duration::MAX);
+            let options = Options::new(location).name("service").grace_until_dropped();
             let scope = Scope::<Infallible>::open(options);
             let mut run = pin!(Some(Plain::new().run(&scope, service)));
             let mut requested = pin!(requested(trigger.0, signals));
