@@ -25,9 +25,10 @@ async fn a_clean_test_passes_and_keeps_its_value() {
     assert_eq!(total, 42);
 }
 
-/// A scope dropped by a timeout leaves a blocking task that ignores the
-/// cancellation: the test's future returns, the straggler does not stop,
-/// and the check fails naming it, in the tree. (Real time: tokio does not
+/// A scope dropped (as by a lost `select!` branch) once its blocking task
+/// is running leaves that task, which ignores the cancellation: the test's
+/// future returns, the straggler does not stop, and the check fails with
+/// the tree. (Real time: tokio does not
 /// auto-advance paused time while a blocking task runs; the bound under
 /// test is 200 ms.)
 #[tokio::test]
@@ -35,17 +36,23 @@ async fn a_straggler_fails_the_check_with_the_tree() {
     let release = Arc::new(AtomicBool::new(false));
     let stuck = release.clone();
     let outcome = catch_unwind(check_leaks_within(Duration::from_millis(200), async move {
-        let _ = tokio::time::timeout(Duration::from_millis(10), async move {
+        let (started, running) = tokio::sync::oneshot::channel();
+        let leaky = async move {
             scope!(name = "leaky"; {
                 spawn_blocking!(name = "stubborn", move || {
+                    started.send(()).unwrap();
                     while !stuck.load(SeqCst) {
                         std::thread::yield_now(); // never looks at is_cancelled()
                     }
                 });
                 std::future::pending::<()>().await;
             });
-        })
-        .await;
+        };
+        // The scope's future is dropped as soon as the task runs.
+        tokio::select! {
+            () = leaky => unreachable!(),
+            _ = running => {}
+        }
     }))
     .await;
     release.store(true, SeqCst); // let the thread end before the runtime does
