@@ -88,6 +88,7 @@ pub use taskgroup_runtime::{
     is_cancelled, pool, shutdown, spawn, spawn_background, spawn_blocking, spawn_scoped, start,
     testing, try_spawn, Cause, Dump, Elapsed, Errors, Failure, IntoLimit, IntoTimeout, Ready,
     ScopeDump, ScopeInfo, ScopedHandle, StartError, TaskDump, TaskHandle, TaskId, TaskInfo,
+    TaskKind,
 };
 
 #[doc(hidden)]

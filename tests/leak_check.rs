@@ -64,5 +64,12 @@ async fn a_straggler_fails_the_check_with_the_tree() {
     );
     assert!(message.contains("still alive"), "{message}");
     assert!(message.contains("scope \"leaky\""), "{message}");
-    assert!(message.contains("1 running or queued"), "{message}");
+    assert!(
+        message.contains("\"stubborn\" spawned at tests/leak_check.rs:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("— blocking, aborted, not stopped yet"),
+        "{message}"
+    );
 }

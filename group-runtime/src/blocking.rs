@@ -66,7 +66,7 @@ impl<E> Scope<E> {
         F: FnOnce() -> R + Send + 'static,
         T: Send + 'static,
     {
-        self.start(start, |guard, info| {
+        self.start(start, true, |guard, info| {
             tokio::task::spawn_blocking(move || run(guard, info, f, finish))
         })
     }

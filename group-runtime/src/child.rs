@@ -35,7 +35,9 @@ pub(crate) struct ChildGuard {
     shared: Option<Arc<Shared>>,
     permit: Option<OwnedSemaphorePermit>,
     /// The waker registered with the scope, once the child has parked.
-    parked: Option<usize>,
+    parked: Option<u32>,
+    /// The child's entry in the scope's list of tasks (dumps enabled).
+    listed: Option<u32>,
     /// `spawn_background!`: also stopped when the body is done.
     background: bool,
 }
@@ -45,11 +47,13 @@ impl ChildGuard {
         shared: Arc<Shared>,
         permit: Option<OwnedSemaphorePermit>,
         background: bool,
+        listed: Option<usize>,
     ) -> Self {
         ChildGuard {
             shared: Some(shared),
             permit,
             parked: None,
+            listed: listed.map(slab_key),
             background,
         }
     }
@@ -84,11 +88,20 @@ impl ChildGuard {
     }
 }
 
+/// A slab key, kept in 4 bytes (the guard lives in every task): more than
+/// 4 billion tasks parked in one scope at once would need terabytes.
+fn slab_key(key: usize) -> u32 {
+    u32::try_from(key).expect("taskgroup: more than 2^32 tasks in one scope")
+}
+
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         drop(self.permit.take());
         if let Some(key) = self.parked.take() {
-            self.parked_set().remove(key);
+            self.parked_set().remove(key as usize);
+        }
+        if let (Some(key), Some(recorded)) = (self.listed.take(), &self.shared().recorded) {
+            recorded.tasks.remove(key as usize);
         }
         if let Some(shared) = self.shared.take() {
             shared.task_stopped();
@@ -178,8 +191,8 @@ where
                 // The task's waker is the same at every poll (the child is
                 // the root future of its tokio task): registered once.
                 if guard.parked.is_none() {
-                    match guard.parked_set().register(cx.waker(), Some(task)) {
-                        Registered::Key(key) => guard.parked = Some(key),
+                    match guard.parked_set().register(cx.waker()) {
+                        Registered::Key(key) => guard.parked = Some(slab_key(key)),
                         Registered::Closed => {
                             discard(future, guard, task);
                             return Poll::Ready(None);

@@ -1,12 +1,11 @@
-//! `taskgroup::dump()`: the live tree of scopes and their waiting tasks,
-//! for a service that hangs at shutdown or a test that leaks.
+//! `taskgroup::dump()`: the live tree of scopes and their tasks, for a
+//! service that hangs at shutdown or a test that leaks.
 //!
 //! Cheap when not used: until [`enable_dump`] is called, a scope only
 //! checks a flag; after, it registers itself once when it opens (one
-//! uncontended lock of its thread's shard of the registry) and leaves when it and everything below it
-//! have stopped; a task is listed only while it waits (it is already
-//! registered with its scope then, to be woken on cancellation). Tasks
-//! being polled or queued right now are counted, not listed.
+//! uncontended lock of its thread's shard of the registry) and leaves when
+//! it and everything below it have stopped, and each task is listed in its
+//! scope (`listing.rs`) from its spawn until its future is gone.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
@@ -18,6 +17,7 @@ use tokio::time::Instant;
 use slab::Slab;
 
 use crate::cause::{ScopeInfo, TaskInfo};
+use crate::listing::TaskKind;
 use crate::shared::Shared;
 
 /// The registry, in shards: a scope registers in its thread's shard, so
@@ -73,16 +73,23 @@ pub(crate) fn leave(key: usize) {
     }
 }
 
-/// A task waiting inside a scope.
+/// A live task of a scope.
 #[derive(Clone, Debug)]
 pub struct TaskDump {
     /// Id, name, spawn location.
     pub task: TaskInfo,
-    /// How long it has been waiting, since it first parked.
-    pub waiting_for: Duration,
+    /// Async task, background task or blocking closure.
+    pub kind: TaskKind,
+    /// `running` (its scope runs; it may be waiting), `cancelling` (told to
+    /// stop, in its scope's grace period), `aborted, not stopped yet` (a
+    /// straggler: stuck in a synchronous call, or a blocking closure that
+    /// has not returned).
+    pub state: &'static str,
+    /// Since it was spawned.
+    pub age: Duration,
 }
 
-/// One live scope, with its waiting tasks and its nested scopes.
+/// One live scope, with its tasks and its nested scopes.
 #[derive(Clone, Debug)]
 pub struct ScopeDump {
     /// Name and location.
@@ -95,8 +102,8 @@ pub struct ScopeDump {
     pub state: &'static str,
     /// Children not yet stopped (tasks and nested scopes).
     pub children: usize,
-    /// The children that wait, longest first.
-    pub waiting: Vec<TaskDump>,
+    /// The tasks not yet stopped, oldest first.
+    pub tasks: Vec<TaskDump>,
     /// Nested scopes.
     pub scopes: Vec<ScopeDump>,
 }
@@ -115,7 +122,7 @@ impl Dump {
     }
 }
 
-/// The live scopes and their waiting tasks, as an indented tree by
+/// The live scopes and their tasks, as an indented tree by
 /// `Display`. Scopes are recorded once [`enable_dump`] has been called.
 ///
 /// ```
@@ -175,23 +182,35 @@ fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump 
         })
         .map(|nested| build(nested, live, now))
         .collect();
-    let mut waiting: Vec<TaskDump> = shared
-        .waiting_tasks()
-        .into_iter()
-        .map(|(task, since)| TaskDump {
-            task,
-            waiting_for: now.saturating_duration_since(since),
-        })
-        .collect();
-    waiting.sort_by_key(|task| std::cmp::Reverse(task.waiting_for));
+    let state = shared.state();
+    let task_state = match state {
+        "running" | "joining" => "running",
+        "cancelling" => "cancelling",
+        _ => "aborted, not stopped yet",
+    };
+    let (age, tasks) = match &shared.recorded {
+        None => (Duration::ZERO, Vec::new()),
+        Some(recorded) => (
+            now.saturating_duration_since(recorded.opened_at),
+            recorded
+                .tasks
+                .snapshot()
+                .into_iter()
+                .map(|listed| TaskDump {
+                    task: listed.task,
+                    kind: listed.kind,
+                    state: task_state,
+                    age: now.saturating_duration_since(listed.since),
+                })
+                .collect(),
+        ),
+    };
     ScopeDump {
         scope: shared.info.clone(),
-        age: shared.opened_at.map_or(Duration::ZERO, |opened| {
-            now.saturating_duration_since(opened)
-        }),
-        state: shared.state(),
+        age,
+        state,
         children: shared.children(),
-        waiting,
+        tasks,
         scopes,
     }
 }
@@ -222,17 +241,23 @@ impl ScopeDump {
             "{indent}{} — {}, {} child{plural}, open {:.1?}",
             self.scope, self.state, self.children, self.age
         )?;
-        for task in &self.waiting {
+        for task in &self.tasks {
+            let kind = match task.kind {
+                TaskKind::Task => String::new(),
+                other => format!("{}, ", other.as_str()),
+            };
             writeln!(
                 f,
-                "{indent}  {} — waiting {:.1?}",
-                task.task, task.waiting_for
+                "{indent}  {} — {kind}{} {:.1?}",
+                task.task, task.state, task.age
             )?;
         }
-        let nested = self.scopes.len();
-        let busy = self.children.saturating_sub(self.waiting.len() + nested);
-        if busy > 0 {
-            writeln!(f, "{indent}  {busy} running or queued")?;
+        // Nested scopes opened before `enable_dump()` are counted, not listed.
+        let unlisted = self
+            .children
+            .saturating_sub(self.tasks.len() + self.scopes.len());
+        if unlisted > 0 {
+            writeln!(f, "{indent}  {unlisted} more, not recorded")?;
         }
         for scope in &self.scopes {
             scope.write(f, depth + 1)?;
@@ -243,7 +268,8 @@ impl ScopeDump {
 
 /// JSON (or any serde format) of the dump, with the `serde` feature:
 /// `{"scopes": [{"name", "location", "state", "children", "age_ms",
-/// "waiting": [{"id", "name", "location", "waiting_ms"}], "scopes": […]}]}`.
+/// "tasks": [{"id", "name", "location", "kind", "state", "age_ms"}],
+/// "scopes": […]}]}`.
 #[cfg(feature = "serde")]
 mod serialize {
     use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -266,7 +292,7 @@ mod serialize {
             scope.serialize_field("state", self.state)?;
             scope.serialize_field("children", &self.children)?;
             scope.serialize_field("age_ms", &self.age.as_millis())?;
-            scope.serialize_field("waiting", &self.waiting)?;
+            scope.serialize_field("tasks", &self.tasks)?;
             scope.serialize_field("scopes", &self.scopes)?;
             scope.end()
         }
@@ -274,11 +300,13 @@ mod serialize {
 
     impl Serialize for TaskDump {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut task = serializer.serialize_struct("TaskDump", 4)?;
+            let mut task = serializer.serialize_struct("TaskDump", 6)?;
             task.serialize_field("id", &self.task.id().as_u64())?;
             task.serialize_field("name", &self.task.name())?;
             task.serialize_field("location", &self.task.location().to_string())?;
-            task.serialize_field("waiting_ms", &self.waiting_for.as_millis())?;
+            task.serialize_field("kind", self.kind.as_str())?;
+            task.serialize_field("state", self.state)?;
+            task.serialize_field("age_ms", &self.age.as_millis())?;
             task.end()
         }
     }

@@ -15,11 +15,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Release};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
-use tokio::time::Instant;
 
 use slab::Slab;
-
-use crate::cause::TaskInfo;
 
 #[derive(Default)]
 pub(crate) struct Parked {
@@ -32,16 +29,8 @@ pub(crate) struct Parked {
 
 #[derive(Default)]
 struct Inner {
-    wakers: Slab<Entry>,
+    wakers: Slab<Waker>,
     closed: bool,
-}
-
-/// A parked waker and, for a task when dumps are enabled, who it is and
-/// since when it waits (`taskgroup::dump()` lists them; boxed, so that a
-/// parked task costs 8 more bytes, not 48, when dumps are off).
-struct Entry {
-    waker: Waker,
-    task: Option<Box<(TaskInfo, Instant)>>,
 }
 
 /// A registration, or the news that the scope is cancelled.
@@ -59,25 +48,13 @@ impl Parked {
 
     /// Registers `waker`, or says the set is closed (the scope is
     /// cancelled).
-    pub(crate) fn register(&self, waker: &Waker, task: Option<&TaskInfo>) -> Registered {
-        let task = task
-            .filter(|_| crate::dump::enabled())
-            .map(|task| Box::new((task.clone(), Instant::now())));
+    pub(crate) fn register(&self, waker: &Waker) -> Registered {
         let mut inner = self.lock();
         if inner.closed {
             return Registered::Closed;
         }
         let waker = waker.clone();
-        Registered::Key(inner.wakers.insert(Entry { waker, task }))
-    }
-
-    /// The tasks waiting here, with when they parked.
-    pub(crate) fn tasks(&self) -> Vec<(TaskInfo, Instant)> {
-        self.lock()
-            .wakers
-            .iter()
-            .filter_map(|(_, entry)| entry.task.as_deref().cloned())
-            .collect()
+        Registered::Key(inner.wakers.insert(waker))
     }
 
     /// Replaces the waker of a registration (a future polled from another
@@ -88,7 +65,7 @@ impl Parked {
             return false;
         }
         if let Some(registered) = inner.wakers.get_mut(key) {
-            registered.waker.clone_from(waker);
+            registered.clone_from(waker);
         }
         true
     }
@@ -112,8 +89,8 @@ impl Parked {
             self.closed.store(true, Release);
             std::mem::take(&mut inner.wakers)
         };
-        for (_, entry) in wakers {
-            entry.waker.wake();
+        for (_, waker) in wakers {
+            waker.wake();
         }
     }
 }
@@ -139,16 +116,16 @@ mod tests {
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
         let parked = Parked::default();
-        let Registered::Key(first) = parked.register(&waker, None) else {
+        let Registered::Key(first) = parked.register(&waker) else {
             panic!("open set refused a registration");
         };
-        let Registered::Key(second) = parked.register(&waker, None) else {
+        let Registered::Key(second) = parked.register(&waker) else {
             panic!("open set refused a registration");
         };
         parked.remove(first);
         parked.wake_all();
         assert_eq!(count.0.load(SeqCst), 1, "only the registered task is woken");
-        assert_eq!(parked.register(&waker, None), Registered::Closed);
+        assert_eq!(parked.register(&waker), Registered::Closed);
         assert!(!parked.update(second, &waker));
         parked.remove(second); // after the close: nothing to do, no panic
         parked.wake_all();

@@ -121,7 +121,7 @@ impl ParentWatch<'_> {
         };
         let open = !parent.is_aborting()
             && match self.key {
-                None => match parent.parked.register(cx.waker(), None) {
+                None => match parent.parked.register(cx.waker()) {
                     Registered::Key(key) => {
                         self.key = Some(key);
                         self.waker = Some(cx.waker().clone());

@@ -18,6 +18,7 @@ use crate::cause::{Cause, ScopeInfo, TaskInfo};
 use crate::child::{Child, ChildGuard};
 use crate::deadline::DeadlineError;
 use crate::handle::TaskHandle;
+use crate::listing::TaskKind;
 use crate::options::Options;
 use crate::shared::Shared;
 
@@ -140,6 +141,7 @@ impl<E> Scope<E> {
     pub(crate) fn start<T>(
         &self,
         start: Start,
+        blocking: bool,
         launch: impl FnOnce(ChildGuard, TaskInfo) -> JoinHandle<Option<T>>,
     ) -> TaskHandle<'_, T> {
         let Start {
@@ -155,7 +157,15 @@ impl<E> Scope<E> {
             Slot::Refused => return TaskHandle::refused(&self.shared, info),
         };
         self.shared.task_started();
-        let guard = ChildGuard::new(self.shared.clone(), permit, background);
+        let listed = self.shared.recorded.as_ref().map(|recorded| {
+            let kind = match (blocking, background) {
+                (true, _) => TaskKind::Blocking,
+                (false, true) => TaskKind::Background,
+                (false, false) => TaskKind::Task,
+            };
+            recorded.tasks.add(&info, kind)
+        });
+        let guard = ChildGuard::new(self.shared.clone(), permit, background, listed);
         let join = launch(guard, info.clone());
         TaskHandle::started(&self.shared, info, join)
     }
@@ -171,7 +181,7 @@ impl<E> Scope<E> {
         F: Future + Send + 'static,
         T: Send + 'static,
     {
-        self.start(start, |guard, info| {
+        self.start(start, false, |guard, info| {
             tokio::spawn(Child::new(guard, info, future, finish))
         })
     }

@@ -14,10 +14,18 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cause::{panic_message, Cause, ScopeInfo, TaskInfo};
+use crate::listing::Listing;
 use crate::options::Grace;
 use crate::parked::Parked;
 
 pub(crate) type Payload = Box<dyn Any + Send>;
+
+/// What a scope keeps for `taskgroup::dump()` (boxed: one pointer in scopes
+/// opened while dumps are off).
+pub(crate) struct Recorded {
+    pub(crate) opened_at: Instant,
+    pub(crate) tasks: Listing,
+}
 
 /// The first error and the first panic recorded in a scope.
 #[derive(Default)]
@@ -49,9 +57,9 @@ pub(crate) struct Shared {
     pub(crate) info: ScopeInfo,
     /// The scope's span (feature `tracing`; zero-sized otherwise).
     pub(crate) span: crate::trace::Span,
-    /// For `taskgroup::dump()`: when the scope opened (if dumps are
-    /// enabled), its registry key.
-    pub(crate) opened_at: Option<Instant>,
+    /// For `taskgroup::dump()`, if dumps were enabled when the scope
+    /// opened: when, and the live children; then the registry key.
+    pub(crate) recorded: Option<Box<Recorded>>,
     registry_key: AtomicUsize,
     /// Cancelled with this scope; a child of the parent's token. Created
     /// only when asked for ([`crate::cancellation_token`], `cancelled()`):
@@ -114,7 +122,12 @@ impl Shared {
         Shared {
             span: crate::trace::scope_span(&info),
             info,
-            opened_at: crate::dump::enabled().then(Instant::now),
+            recorded: crate::dump::enabled().then(|| {
+                Box::new(Recorded {
+                    opened_at: Instant::now(),
+                    tasks: Listing::default(),
+                })
+            }),
             registry_key: AtomicUsize::new(usize::MAX),
             parent,
             token: OnceLock::new(),
@@ -362,13 +375,6 @@ impl Shared {
         } else {
             "running"
         }
-    }
-
-    /// For `taskgroup::dump()`: the children waiting, and since when.
-    pub(crate) fn waiting_tasks(&self) -> Vec<(TaskInfo, Instant)> {
-        let mut tasks = self.parked.tasks();
-        tasks.extend(self.parked_background.tasks());
-        tasks
     }
 
     /// Children still counted (not the scope's own hold).
