@@ -82,7 +82,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub use taskgroup_macros::{nursery, scope};
+pub use taskgroup_macros::{nursery, scope, test};
 pub use taskgroup_runtime::{
     cancel, cancellation_token, cancelled, cause, deadline, detached, dump, enable_dump, first_ok,
     is_cancelled, pool, shutdown, spawn, spawn_background, spawn_blocking, spawn_scoped, start,

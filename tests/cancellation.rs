@@ -40,7 +40,7 @@ fn reached(flag: &AtomicBool) {
 
 /// CPython `test_taskgroup_02`-style: one child fails, its siblings and the
 /// body (which is waiting) are cancelled; the scope returns the error.
-#[tokio::test]
+#[taskgroup::test]
 async fn child_error_cancels_siblings_and_body() {
     let tracker = Tracker::new();
     let causes = causes();
@@ -74,7 +74,7 @@ async fn child_error_cancels_siblings_and_body() {
 }
 
 /// CPython: an error in the body cancels the children.
-#[tokio::test]
+#[taskgroup::test]
 async fn body_error_cancels_children() {
     let tracker = Tracker::new();
     let causes = causes();
@@ -101,7 +101,7 @@ async fn body_error_cancels_children() {
 
 /// A cancelled child is dropped at its next poll, even when it was woken
 /// for another reason: it never runs past the await it was parked on.
-#[tokio::test]
+#[taskgroup::test]
 async fn cancelled_child_is_dropped_not_resumed() {
     let tracker = Tracker::new();
     let notify = Arc::new(Notify::new());
@@ -126,7 +126,7 @@ async fn cancelled_child_is_dropped_not_resumed() {
 /// scope's future, as `timeout` does) cancels every child. The children
 /// stop at their next poll; `cause()` in their `Drop` says the scope was
 /// dropped, and which scope.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn scope_future_dropped_by_timeout_cancels_children() {
     let tracker = Tracker::new();
     let causes = causes();
@@ -171,7 +171,7 @@ const CRAWL_LINE: u32 = line!() - 11;
 
 /// The future of a `#[nursery]` fn dropped by `select!` once its children
 /// are provably running (each sent a message): they are all cancelled.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nursery_future_dropped_by_select_cancels_children() {
     let tracker = Tracker::new();
     let causes = causes();
@@ -198,7 +198,7 @@ async fn nursery_future_dropped_by_select_cancels_children() {
 
 /// `cancel!()`: the children are cancelled and joined, the body goes on and
 /// its value is the scope's value; no new child starts afterwards.
-#[tokio::test]
+#[taskgroup::test]
 async fn cancel_stops_children_and_the_body_goes_on() {
     let tracker = Tracker::new();
     let late_child_ran = Arc::new(AtomicBool::new(false));
@@ -226,7 +226,7 @@ async fn cancel_stops_children_and_the_body_goes_on() {
 }
 
 /// `cancel!()` in a fallible scope is not a failure: `Ok` comes through.
-#[tokio::test]
+#[taskgroup::test]
 async fn cancel_in_a_fallible_scope_returns_the_body_value() {
     let tracker = Tracker::new();
     let result: Result<u8, String> = scope! {
@@ -241,7 +241,7 @@ async fn cancel_in_a_fallible_scope_returns_the_body_value() {
 
 /// The body waits for its children to have been dropped by `cancel!()`: it
 /// can `await` the join of the rest with `cancelled()` (ready at once).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_on_multi_thread_joins_running_children() {
     let tracker = Tracker::new();
     let (started_tx, mut started_rx) = mpsc::unbounded_channel();
@@ -266,7 +266,7 @@ async fn cancel_on_multi_thread_joins_running_children() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn awaiting_the_handle_of_a_child_stopped_by_cancel_panics_clearly() {
     let tracker = Tracker::new();
     let outcome = catch_unwind(async {
@@ -288,6 +288,7 @@ async fn awaiting_the_handle_of_a_child_stopped_by_cancel_panics_clearly() {
     assert_eq!(tracker.live(), 0);
 }
 
+// `#[tokio::test]`, not `#[taskgroup::test]`: this checks what happens outside any scope.
 #[tokio::test]
 async fn is_cancelled_is_false_outside_and_before_true_after() {
     assert!(!taskgroup::is_cancelled());
@@ -309,7 +310,7 @@ async fn is_cancelled_is_false_outside_and_before_true_after() {
     assert_eq!(*seen_in_child.lock().unwrap(), [false]);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn cause_of_cancel_names_where_it_was_called() {
     let causes = causes();
     let tracker = Tracker::new();
@@ -332,7 +333,7 @@ async fn cause_of_cancel_names_where_it_was_called() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn cause_of_a_child_panic_names_the_task_and_message() {
     let causes = causes();
     let tracker = Tracker::new();
@@ -358,7 +359,7 @@ async fn cause_of_a_child_panic_names_the_task_and_message() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn cause_of_a_body_panic() {
     let causes = causes();
     let tracker = Tracker::new();
@@ -383,7 +384,7 @@ async fn cause_of_a_body_panic() {
 
 /// `cancelled()` is `Send + 'static`: taken inside the scope, it can be
 /// awaited anywhere, and completes when the scope is cancelled.
-#[tokio::test]
+#[taskgroup::test]
 async fn cancelled_future_completes_when_the_scope_fails() {
     let (tx, rx) = oneshot::channel();
     let (go_tx, go_rx) = oneshot::channel::<()>();
@@ -415,7 +416,7 @@ async fn cancelled_future_completes_when_the_scope_fails() {
     assert!(woke.load(SeqCst));
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn cancelled_never_completes_outside_a_scope_or_in_a_live_one() {
     let outside = tokio::time::timeout(Duration::from_secs(60), taskgroup::cancelled()).await;
     assert!(outside.is_err());
@@ -430,7 +431,7 @@ async fn cancelled_never_completes_outside_a_scope_or_in_a_live_one() {
 /// as `Cause::Parent` wrapping the outer failure. Single-threaded: the
 /// grandchild runs as soon as the token is cancelled, before the task that
 /// hosts the nested scope is dropped.
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn nested_child_sees_parent_cancellation_as_cause_parent() {
     let seen = Arc::new(Mutex::new(None));
     let tracker = Tracker::new();
@@ -476,7 +477,7 @@ async fn nested_child_sees_parent_cancellation_as_cause_parent() {
 /// The same, observed where cancellation is usually observed: in the `Drop`
 /// of a grandchild's future. Its root cause must still be the outer task's
 /// failure, not "the nested scope was dropped".
-#[tokio::test]
+#[taskgroup::test]
 async fn nested_child_drop_sees_the_root_cause() {
     let causes = causes();
     let tracker = Tracker::new();
@@ -502,7 +503,7 @@ async fn nested_child_drop_sees_the_root_cause() {
 
 /// `cancellation_token()` is a child token: cancelling it does not cancel
 /// the scope.
-#[tokio::test]
+#[taskgroup::test]
 async fn cancelling_the_ambient_token_does_not_cancel_the_scope() {
     let finished = Arc::new(AtomicUsize::new(0));
     scope! {
@@ -519,7 +520,7 @@ async fn cancelling_the_ambient_token_does_not_cancel_the_scope() {
 
 /// The body is a future being cancelled too: when a child's failure drops
 /// it, a `Drop` impl in the body sees why.
-#[tokio::test]
+#[taskgroup::test]
 async fn body_drop_sees_the_cause_of_a_failure() {
     let seen = Arc::new(Mutex::new(None));
     let record = seen.clone();
@@ -542,7 +543,7 @@ async fn body_drop_sees_the_cause_of_a_failure() {
 /// When the scope's own future is dropped (here by a timeout), a `Drop`
 /// impl in the body should see the cancellation (`Cause::Dropped`), as the
 /// children's do.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn body_drop_sees_that_the_scope_was_dropped() {
     let seen = Arc::new(Mutex::new(None));
     let record = seen.clone();

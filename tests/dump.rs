@@ -15,10 +15,21 @@ fn find<'a>(scopes: &'a [ScopeDump], name: &str) -> Option<&'a ScopeDump> {
     })
 }
 
+/// The scope named `name` in a dump's JSON, at any depth.
+fn find_json<'a>(tree: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    tree["scopes"].as_array()?.iter().find_map(|scope| {
+        if scope["name"] == name {
+            Some(scope)
+        } else {
+            find_json(scope, name)
+        }
+    })
+}
+
 /// Scopes nest in the dump as they do in the code; live tasks are listed
 /// with their names, kinds and ages; a scope leaves the dump once it has
 /// stopped.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn the_tree_of_live_scopes_and_tasks() {
     taskgroup::enable_dump();
     let all_waiting = std::sync::Arc::new(Barrier::new(3));
@@ -58,20 +69,19 @@ async fn the_tree_of_live_scopes_and_tasks() {
         let outer_line = text.lines().position(|l| l.contains("\"dump-outer\"")).unwrap();
         let inner_line = text.lines().position(|l| l.contains("\"dump-inner\"")).unwrap();
         assert!(inner_line > outer_line, "{text}");
-        assert!(text.lines().nth(inner_line).unwrap().starts_with("  scope"), "{text}");
+        let indent = |line: usize| {
+            let line = text.lines().nth(line).unwrap();
+            line.len() - line.trim_start().len()
+        };
+        assert_eq!(indent(inner_line), indent(outer_line) + 2, "{text}");
         assert!(text.contains("\"inner-sleeper\" spawned at"), "{text}");
         assert!(text.contains("\"sleeper\" spawned at tests/dump.rs:"), "{text}");
-        assert!(text.contains("— running 2.0s"), "{text}");
+        assert!(text.contains("— running, age 2.0s"), "{text}");
         assert!(!text.contains("not recorded"), "{text}");
 
         // The same tree as JSON (feature `serde`).
         let json = serde_json::to_value(&dump).unwrap();
-        let outer_json = json["scopes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|scope| scope["name"] == "dump-outer")
-            .expect("outer scope in the JSON");
+        let outer_json = find_json(&json, "dump-outer").expect("outer scope in the JSON");
         assert_eq!(outer_json["state"], "running");
         assert_eq!(outer_json["children"], 3);
         assert_eq!(outer_json["scopes"][0]["name"], "dump-inner");
@@ -90,7 +100,7 @@ async fn the_tree_of_live_scopes_and_tasks() {
 /// With a grace period, a cancelled scope and its tasks show as
 /// `cancelling` while the children wind down; background tasks are listed
 /// with their kind.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_scope_in_its_grace_period_is_cancelling() {
     taskgroup::enable_dump();
     scope!(name = "dump-grace", grace = Duration::from_secs(10); {
@@ -123,13 +133,13 @@ async fn a_scope_in_its_grace_period_is_cancelling() {
             "{dump}"
         );
         assert!(dump.to_string().contains("\"metrics\" spawned at"), "{dump}");
-        assert!(dump.to_string().contains("— background, cancelling 1.0s"), "{dump}");
+        assert!(dump.to_string().contains("— background, cancelling, age 1.0s"), "{dump}");
     });
 }
 
 /// A task listed while it runs, not only while it waits: one busy in a
 /// blocking call is in the dump, with its kind.
-#[tokio::test]
+#[taskgroup::test]
 async fn a_task_in_a_blocking_call_is_listed() {
     taskgroup::enable_dump();
     let (started, running) = tokio::sync::oneshot::channel();

@@ -44,7 +44,7 @@ fn spin_until_cancelled() {
 /// child starts only once the previous one has finished (it waits for the
 /// previous child's future to be dropped), on a single thread, so the order
 /// of completion is fixed.
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn zero_group_first_error_sticks() {
     let cases: [&[Option<Error>]; 6] = [
         &[],
@@ -97,7 +97,7 @@ async fn zero_group_first_error_sticks() {
 /// error, and the context (here the scope's cancellation token, taken from
 /// inside the scope) is cancelled once the scope has returned — in every
 /// case, as Go's test checks `ctx.Done()` after `Wait`.
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn with_context_error_cancels_the_context() {
     type Case = (&'static [Option<Error>], Result<(), Error>);
     let cases: [Case; 4] = [
@@ -143,7 +143,7 @@ fn alive_after_cancel() {
 /// cancellation, and `cause()` says which task failed and where it was
 /// spawned. Observed from a guard's `Drop` in each sibling (they are dropped
 /// at their next poll).
-#[tokio::test]
+#[taskgroup::test]
 async fn with_context_siblings_see_which_task_failed() {
     let tracker = Tracker::new();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -189,7 +189,7 @@ async fn with_context_siblings_see_which_task_failed() {
 
 /// A sibling busy in a CPU-bound loop (never at an await) sees
 /// `is_cancelled()` flip, and the cause, as soon as the other task fails.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_context_busy_sibling_sees_is_cancelled() {
     let tracker = Tracker::new();
     let seen = Arc::new(Mutex::new(None));
@@ -224,7 +224,7 @@ async fn with_context_busy_sibling_sees_is_cancelled() {
 /// Several children fail; the one that failed first is the result and the
 /// error of a child that was still running when the scope was cancelled is
 /// dropped.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_error_wins_later_errors_are_dropped() {
     let tracker = Tracker::new();
     let (ready_tx, ready_rx) = oneshot::channel();
@@ -249,7 +249,7 @@ async fn first_error_wins_later_errors_are_dropped() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn body_error_wins_over_a_later_child_error() {
     let tracker = Tracker::new();
     let (ready_tx, ready_rx) = oneshot::channel();
@@ -271,7 +271,7 @@ async fn body_error_wins_over_a_later_child_error() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn child_error_wins_over_a_later_body_error() {
     let body_saw_cancel = AtomicBool::new(false);
     let result: Result<(), Error> = scope! {
@@ -288,7 +288,7 @@ async fn child_error_wins_over_a_later_body_error() {
 
 /// After `cancel!()` the scope is not failed: an error returned by a child
 /// that was still running is dropped, and the body's value is the result.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_of_a_child_cancelled_by_cancel_is_dropped() {
     let tracker = Tracker::new();
     let (ready_tx, ready_rx) = oneshot::channel();
@@ -311,7 +311,7 @@ async fn error_of_a_child_cancelled_by_cancel_is_dropped() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn child_error_is_the_result_even_if_the_body_succeeded() {
     let tracker = Tracker::new();
     let result: Result<&str, Error> = scope! {
@@ -333,7 +333,7 @@ async fn parse(text: &'static str) -> Result<u32, ParseIntError> {
     text.parse()
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn child_error_is_converted_with_from() {
     let ok: Result<u32, Error> = scope! {
         let a = spawn!(parse("40"));
@@ -348,7 +348,7 @@ async fn child_error_is_converted_with_from() {
     assert!(matches!(failed, Err(Error::Parse(_))), "{failed:?}");
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn inline_async_block_takes_the_scope_error_type() {
     let tracker = Tracker::new();
     let run = |text: &'static str| {
@@ -373,7 +373,7 @@ async fn inline_async_block_takes_the_scope_error_type() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn handles_yield_ok_values_and_plain_values_in_a_fallible_scope() {
     let result: Result<String, Error> = scope! {
         let number = spawn!(async { Ok(4u8) });
@@ -399,7 +399,7 @@ async fn load(text: &'static str, tracker: Tracker) -> Result<u32, Error> {
     Ok(value)
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn body_question_mark_fails_the_nursery_and_cancels_children() {
     let tracker = Tracker::new();
     let result = load("not a number", tracker.clone()).await;
@@ -409,7 +409,7 @@ async fn body_question_mark_fails_the_nursery_and_cancels_children() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn body_question_mark_fails_an_inline_scope_and_cancels_children() {
     let tracker = Tracker::new();
     let body_went_on = AtomicBool::new(false);
@@ -429,7 +429,7 @@ async fn body_question_mark_fails_an_inline_scope_and_cancels_children() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn body_error_after_children_succeeded_is_the_result() {
     let tracker = Tracker::new();
     let result: Result<u32, Error> = scope! {
@@ -448,7 +448,7 @@ async fn body_error_after_children_succeeded_is_the_result() {
 
 /// The body awaits the handle of a child that fails: the `.await` never
 /// returns (the body is dropped), and the child's error is the result.
-#[tokio::test]
+#[taskgroup::test]
 async fn awaiting_a_failed_child_never_returns() {
     let after_await = AtomicBool::new(false);
     let result: Result<u32, Error> = scope! {

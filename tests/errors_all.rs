@@ -49,7 +49,7 @@ async fn fetch(id: u32, after: Duration) -> Result<u32, FetchError> {
 
 /// Every failure is collected, in order of occurrence (not of spawning),
 /// each with its task; the siblings are not cancelled and run to the end.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn every_error_in_order_and_no_sibling_cancelled() {
     let tracker = Tracker::new();
     let result: Result<(), Errors<AppError>> = scope!(errors = all; {
@@ -80,7 +80,7 @@ async fn every_error_in_order_and_no_sibling_cancelled() {
     );
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn no_failure_is_ok() {
     let result: Result<u32, Errors<AppError>> = scope!(errors = all; {
         let a = spawn!(fetch(1, Duration::from_secs(1)));
@@ -91,7 +91,7 @@ async fn no_failure_is_ok() {
 }
 
 /// The body's own error takes its place in time among the children's.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn the_body_error_is_one_of_them() {
     let result: Result<(), Errors<AppError>> = scope!(errors = all; {
         spawn!(fetch(2, Duration::from_secs(1)));
@@ -132,7 +132,7 @@ async fn fetch_all(ids: Vec<u32>) -> Result<Vec<u32>, Errors<AppError>> {
     Ok(out)
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn nursery_errors_all_and_display() {
     assert_eq!(fetch_all(vec![1, 3]).await.unwrap(), [1, 3]);
     let errors = fetch_all(vec![1, 2, 3, 4]).await.unwrap_err();
@@ -155,7 +155,7 @@ async fn a_bug() {
 
 /// A panic is still a bug: it cancels the scope and is resumed after the
 /// join.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_panic_still_cancels_and_resumes() {
     let tracker = Tracker::new();
     let alive = tracker.alive();
@@ -176,7 +176,7 @@ async fn a_panic_still_cancels_and_resumes() {
 }
 
 /// The deadline stops everything and is one more error.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn the_deadline_is_one_more_error() {
     let tracker = Tracker::new();
     let alive = tracker.alive();

@@ -18,12 +18,12 @@ use tokio::sync::mpsc;
 macro_rules! on_both_flavors {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
-            #[tokio::test(flavor = "current_thread")]
+            #[taskgroup::test(flavor = "current_thread")]
             async fn current_thread() {
                 super::$scenario().await
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
             async fn multi_thread() {
                 super::$scenario().await
             }
@@ -38,9 +38,20 @@ on_both_flavors!(
     panic_is_resumed_after_the_join,
     dropped_scope_cancels_children,
     cancel_stops_children_body_goes_on,
-    ambient_api_in_children,
     try_spawn_and_limit,
 );
+
+// `#[tokio::test]`, not `#[taskgroup::test]`: these check what happens
+// outside any scope.
+#[tokio::test(flavor = "current_thread")]
+async fn ambient_api_in_children_current_thread() {
+    ambient_api_in_children().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ambient_api_in_children_multi_thread() {
+    ambient_api_in_children().await
+}
 
 /// Waits until `n` children said they are running.
 async fn started(rx: &mut mpsc::UnboundedReceiver<()>, n: usize) {
@@ -227,7 +238,8 @@ async fn try_spawn_and_limit() {
 // ---------------------------------------------------------------------------
 // Attribute order.
 //
-// `#[nursery]` goes ABOVE `#[tokio::test]` / `#[tokio::main]`. Attributes
+// `#[nursery]` goes ABOVE `#[tokio::test]` / `#[tokio::main]` (and
+// `#[taskgroup::test]`). Attributes
 // expand from the top down: `#[nursery]` must see the `async fn` and turn
 // its body into a scope *before* tokio turns the function into a plain `fn`
 // that calls `block_on`. Written the other way round, `#[nursery]` sees a
@@ -237,6 +249,7 @@ async fn try_spawn_and_limit() {
 // ---------------------------------------------------------------------------
 
 #[nursery]
+// `#[tokio::test]`: the attribute order under test is with tokio's own.
 #[tokio::test]
 async fn nursery_above_tokio_test() {
     // Only true inside a scope: the test body itself is one.
@@ -247,6 +260,7 @@ async fn nursery_above_tokio_test() {
 }
 
 #[nursery(limit = 2)]
+// `#[tokio::test]`: the attribute order under test is with tokio's own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nursery_above_tokio_test_multi_thread_fallible() -> Result<(), String> {
     assert!(taskgroup::cancellation_token().is_some());

@@ -20,7 +20,7 @@ const SECOND: Duration = Duration::from_secs(1);
 
 /// A child that cleans up within the grace period is not aborted: its
 /// clean-up runs to the end, and the scope returns when it is done.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_child_finishing_its_clean_up_within_grace_is_not_aborted() {
     let cleaned = Arc::new(AtomicBool::new(false));
     let done = cleaned.clone();
@@ -46,7 +46,7 @@ async fn a_child_finishing_its_clean_up_within_grace_is_not_aborted() {
 }
 
 /// A child that ignores the signal is aborted when the grace period ends.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_child_ignoring_the_signal_is_aborted_after_grace() {
     let tracker = Tracker::new();
     let alive = tracker.alive();
@@ -70,7 +70,7 @@ async fn a_child_ignoring_the_signal_is_aborted_after_grace() {
 
 /// Without `grace`, the abort is immediate: a child's clean-up after the
 /// signal never runs.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn without_grace_the_abort_is_immediate() {
     let cleaned = Arc::new(AtomicBool::new(false));
     let done = cleaned.clone();
@@ -94,7 +94,7 @@ async fn without_grace_the_abort_is_immediate() {
 
 /// `cancel!()` with a grace period: the children get the signal and finish
 /// their work; no new child starts; the body goes on.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn cancel_with_grace_lets_children_wind_down() {
     let wound_down = Arc::new(AtomicBool::new(false));
     let done = wound_down.clone();
@@ -115,7 +115,7 @@ async fn cancel_with_grace_lets_children_wind_down() {
 
 /// A deadline is a cancellation like any other: with `grace`, children get
 /// the time to clean up before the scope returns `Elapsed`.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn timeout_then_grace() {
     let cleaned = Arc::new(AtomicBool::new(false));
     let done = cleaned.clone();
@@ -136,7 +136,7 @@ async fn timeout_then_grace() {
 
 /// Dropping the scope's future cannot wait out a grace period: the abort is
 /// immediate.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_dropped_scope_aborts_at_once() {
     let tracker = Tracker::new();
     let alive = tracker.alive();

@@ -39,7 +39,7 @@ async fn free_fn(tracker: Tracker, log: Arc<Mutex<Vec<&'static str>>>) -> u32 {
     7
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_free_fn_joins_its_children() {
     let tracker = Tracker::new();
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -85,7 +85,7 @@ impl Counter {
     }
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_on_method_with_ref_self() {
     let tracker = Tracker::new();
     let counter = Counter {
@@ -98,7 +98,7 @@ async fn nursery_on_method_with_ref_self() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_on_method_with_mut_self() {
     let tracker = Tracker::new();
     let mut counter = Counter {
@@ -145,7 +145,7 @@ impl Fetch for Service {
     }
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_on_trait_impl_method() {
     let tracker = Tracker::new();
     let service = Service {
@@ -178,7 +178,7 @@ where
     Ok(values.into_iter().sum())
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_on_generic_fn_with_where_clause() {
     let tracker = Tracker::new();
     assert_eq!(
@@ -193,7 +193,7 @@ async fn nursery_on_generic_fn_with_where_clause() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn scope_inline_is_an_expression_awaiting_its_join() {
     let tracker = Tracker::new();
     let value = scope! {
@@ -209,7 +209,7 @@ async fn scope_inline_is_an_expression_awaiting_its_join() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn dropped_handle_does_not_detach() {
     let tracker = Tracker::new();
     let flag = Arc::new(AtomicBool::new(false));
@@ -232,7 +232,7 @@ async fn dropped_handle_does_not_detach() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_dropped_handles_are_all_joined() {
     let tracker = Tracker::new();
     let count = Arc::new(AtomicU32::new(0));
@@ -253,7 +253,7 @@ async fn many_dropped_handles_are_all_joined() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn scope_with_no_children_returns_its_value() {
     // errgroup: `Wait` on a group where nothing was started.
     let plain = scope! { "nothing to do" };
@@ -264,7 +264,7 @@ async fn scope_with_no_children_returns_its_value() {
     assert_eq!(failed, Err("no".to_string()));
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn handles_carry_name_location_and_increasing_ids() {
     let tracker = Tracker::new();
     let (a_info, a_line, b_info, b_line) = scope! {
@@ -289,7 +289,7 @@ async fn handles_carry_name_location_and_increasing_ids() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn spawn_works_in_closures_and_other_macros() {
     let tracker = Tracker::new();
     let total = scope! {

@@ -15,7 +15,7 @@ use tokio::sync::{oneshot, Notify};
 #[derive(Debug, PartialEq)]
 struct Failed(&'static str);
 
-#[tokio::test]
+#[taskgroup::test]
 async fn blocking_values_and_results() {
     let sum = scope! {
         let a = spawn_blocking!(|| (1..=10u32).sum::<u32>());
@@ -42,7 +42,7 @@ async fn blocking_values_and_results() {
 
 /// A blocking task cannot be aborted: when a sibling fails, the scope
 /// asks it to stop (`is_cancelled()`) and waits until it has returned.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocking_task_is_asked_to_stop_and_awaited() {
     let stopped_cleanly = Arc::new(AtomicBool::new(false));
     let flag = stopped_cleanly.clone();
@@ -68,7 +68,7 @@ async fn a_blocking_task_is_asked_to_stop_and_awaited() {
     assert!(stopped_cleanly.load(SeqCst));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocking_panic_is_resumed_after_the_join() {
     let tracker = Tracker::new();
     let alive = tracker.alive();
@@ -88,7 +88,7 @@ async fn a_blocking_panic_is_resumed_after_the_join() {
 }
 
 /// `limit` counts blocking tasks too.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limit_bounds_blocking_tasks() {
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
@@ -108,7 +108,7 @@ async fn limit_bounds_blocking_tasks() {
 
 /// When the body is done, a background child is cancelled (not awaited
 /// forever), then joined; the scope's value is the body's.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn background_children_are_cancelled_when_the_body_is_done() {
     let tracker = Tracker::new();
     let beats = Arc::new(AtomicUsize::new(0));
@@ -131,7 +131,7 @@ async fn background_children_are_cancelled_when_the_body_is_done() {
 
 /// Ordinary children are still awaited after the body; only background
 /// ones are cancelled.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn ordinary_children_are_still_awaited() {
     let worker_done = Arc::new(AtomicBool::new(false));
     let background_dropped = Arc::new(AtomicBool::new(false));
@@ -155,7 +155,7 @@ async fn ordinary_children_are_still_awaited() {
 
 /// A background child's failure before the body is done fails the scope;
 /// its `?` works in a `loop` block without annotations.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_failing_background_child_fails_the_scope() {
     let tick = Arc::new(Notify::new());
     let trigger = tick.clone();

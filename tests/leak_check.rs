@@ -69,7 +69,7 @@ async fn a_straggler_fails_the_check_with_the_tree() {
         "{message}"
     );
     assert!(
-        message.contains("— blocking, aborted, not stopped yet"),
+        message.contains("— blocking, aborted, not stopped yet, age "),
         "{message}"
     );
 }

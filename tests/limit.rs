@@ -62,12 +62,12 @@ async fn thousand_tasks_under_limit_ten() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn limit_is_never_exceeded_current_thread() {
     thousand_tasks_under_limit_ten().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limit_is_never_exceeded_multi_thread() {
     thousand_tasks_under_limit_ten().await;
 }
@@ -89,7 +89,7 @@ async fn bounded(limit: usize, tasks: usize, gauge: Gauge) -> Result<usize, Stri
     Ok(tasks)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nursery_limit_from_an_argument() {
     for limit in [1, 3] {
         let gauge = Gauge::default();
@@ -102,7 +102,7 @@ async fn nursery_limit_from_an_argument() {
 /// Port of errgroup `TestTryGo`: with `limit = 42`, 42 `try_spawn!` succeed
 /// and the 43rd fails; once the children finished, it succeeds again. A
 /// scope with `limit = 1` takes one then refuses the next.
-#[tokio::test]
+#[taskgroup::test]
 async fn try_spawn_at_the_limit() {
     let tracker = Tracker::new();
     scope!(limit = 42; {
@@ -139,7 +139,7 @@ async fn try_spawn_at_the_limit() {
     });
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn try_spawn_without_a_limit_always_starts() {
     let tracker = Tracker::new();
     scope! {
@@ -180,7 +180,7 @@ macro_rules! assert_limit_is {
     }};
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn limit_accepts_runtime_expressions_and_types() {
     let from_runtime = std::hint::black_box(3usize);
     assert_limit_is!(3, from_runtime);
@@ -190,7 +190,7 @@ async fn limit_accepts_runtime_expressions_and_types() {
     assert_limit_is!(1, Some(NonZeroUsize::MIN));
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn limit_none_means_no_limit() {
     let no_limit: Option<usize> = std::hint::black_box(None);
     scope!(limit = no_limit; {
@@ -203,7 +203,7 @@ async fn limit_none_means_no_limit() {
     });
 }
 
-#[tokio::test]
+#[taskgroup::test]
 #[should_panic(expected = "limit = 0")]
 async fn runtime_limit_zero_panics_when_the_scope_opens() {
     let zero = std::hint::black_box(0usize);
@@ -214,7 +214,7 @@ async fn runtime_limit_zero_panics_when_the_scope_opens() {
     unreachable!("the scope opened (body ran: {})", opened.load(SeqCst));
 }
 
-#[tokio::test]
+#[taskgroup::test]
 #[should_panic(expected = "limit = 0")]
 async fn runtime_limit_some_zero_panics_too() {
     let zero = std::hint::black_box(Some(0usize));
@@ -226,7 +226,7 @@ async fn with_workers(workers: usize) -> usize {
     workers
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_limit_zero_panics_with_a_clear_message() {
     assert_eq!(with_workers(2).await, 2);
     let payload = common::catch_unwind(with_workers(0)).await.unwrap_err();
@@ -237,7 +237,7 @@ async fn nursery_limit_zero_panics_with_a_clear_message() {
 
 /// With `limit = 1`, the second `spawn!` waits until the first child
 /// finishes (backpressure): the body is provably blocked in between.
-#[tokio::test]
+#[taskgroup::test]
 async fn spawn_waits_for_a_free_slot() {
     let second_spawned = AtomicBool::new(false);
     let (release_tx, release_rx) = oneshot::channel::<()>();
@@ -271,7 +271,7 @@ async fn spawn_waits_for_a_free_slot() {
 /// The limit-plus-cancel deadlock (sourcegraph/conc): the only slot is held
 /// by a child that fails while the body waits in `spawn!` for that slot.
 /// The scope must return the error, and the waiting child never runs.
-#[tokio::test]
+#[taskgroup::test]
 async fn failure_while_the_body_waits_for_a_slot_does_not_deadlock() {
     let tracker = Tracker::new();
     let queued_ran = Arc::new(AtomicBool::new(false));
@@ -308,7 +308,7 @@ async fn failure_while_the_body_waits_for_a_slot_does_not_deadlock() {
 }
 
 /// The same on several threads, with many bodies queued on a full scope.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failure_with_many_waiters_does_not_deadlock_multi_thread() {
     let tracker = Tracker::new();
     let (started_tx, mut started_rx) = mpsc::unbounded_channel::<()>();
@@ -344,7 +344,7 @@ async fn failure_with_many_waiters_does_not_deadlock_multi_thread() {
 
 /// `cancel!()` while part of the body waits in `spawn!` for a slot: the
 /// wait ends with a refused handle (its task never runs), the body goes on.
-#[tokio::test]
+#[taskgroup::test]
 async fn cancel_while_the_body_waits_for_a_slot() {
     let tracker = Tracker::new();
     let queued_ran = Arc::new(AtomicBool::new(false));
@@ -373,7 +373,7 @@ async fn cancel_while_the_body_waits_for_a_slot() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn try_spawn_after_cancel_is_refused_even_with_free_slots() {
     let ran = Arc::new(AtomicBool::new(false));
     scope!(limit = 8; {

@@ -133,7 +133,7 @@ async fn tree(n: u64) -> Result<u64, Error> {
     Ok(outer.await + direct?)
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn fallible_and_infallible_nurseries() {
     assert_eq!(fallible(vec![1, 2, 3]).await, Ok(2 + 4 + 6 + 1));
     assert_eq!(infallible(vec![1, 2]).await, 2 + 3);
@@ -143,7 +143,7 @@ async fn fallible_and_infallible_nurseries() {
     assert_eq!(public_infallible(4).await, 5);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn methods() {
     let mut counter = Counter::load().await.unwrap();
     assert_eq!(counter.value, 42);
@@ -152,7 +152,7 @@ async fn methods() {
     assert_eq!(counter.value, 48);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nested_scopes() {
     assert_eq!(tree(1).await, Ok(1 + 2 + 10));
 }
@@ -169,7 +169,7 @@ impl Drop for RecordCause {
     }
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn named_task_failure_is_the_cause() {
     let blamed = Arc::new(Mutex::new(None));
     let guard = RecordCause(Arc::clone(&blamed));
@@ -185,7 +185,7 @@ async fn named_task_failure_is_the_cause() {
 }
 
 #[nursery(limit = 2)]
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_above_tokio_test() -> Result<(), Error> {
     let a = spawn!(async { Ok(20) });
     let b = spawn!(name = "b", double(11));
@@ -193,7 +193,7 @@ async fn nursery_above_tokio_test() -> Result<(), Error> {
     Ok(())
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn cancel_and_try_spawn() {
     let started = Arc::new(AtomicUsize::new(0));
     let value = scope!(limit = 4, name = "cancelling"; {

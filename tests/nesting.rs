@@ -24,7 +24,7 @@ async fn wait_forever(alive: Alive) {
 /// A child of the inner scope that can only finish after the inner body
 /// has finished: if it were bound to the outer scope, the inner scope would
 /// return before it ran.
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn inner_spawn_binds_to_the_innermost_scope() {
     let tracker = Tracker::new();
     let inner_child_done = Arc::new(AtomicBool::new(false));
@@ -51,7 +51,7 @@ async fn inner_spawn_binds_to_the_innermost_scope() {
 }
 
 /// `cancel!()` in the inner scope cancels the inner children only.
-#[tokio::test]
+#[taskgroup::test]
 async fn inner_cancel_does_not_touch_the_outer_scope() {
     let tracker = Tracker::new();
     let value = scope! {
@@ -80,7 +80,7 @@ async fn inner_cancel_does_not_touch_the_outer_scope() {
 
 /// A `scope!` inside a spawned task: its `spawn!` binds to it, and it joins
 /// before the task returns.
-#[tokio::test]
+#[taskgroup::test]
 async fn scope_inside_a_spawned_task() {
     let tracker = Tracker::new();
     let result: Result<u32, String> = scope! {
@@ -121,7 +121,7 @@ async fn fetch_pair(base: u32, tracker: Tracker) -> Result<u32, String> {
     Ok(a.await + b.await)
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_fns_called_from_children_nest() {
     let tracker = Tracker::new();
     let result: Result<u32, String> = scope! {
@@ -142,7 +142,7 @@ async fn nursery_fns_called_from_children_nest() {
 
 /// A nested scope's error is a value in the enclosing body: the outer
 /// scope, its children and its body are not cancelled.
-#[tokio::test]
+#[taskgroup::test]
 async fn inner_failure_does_not_cancel_the_outer_scope() {
     let tracker = Tracker::new();
     let result: Result<String, String> = scope! {
@@ -172,7 +172,7 @@ async fn inner_failure_does_not_cancel_the_outer_scope() {
 
 /// ... unless the body propagates it (`?`): then the outer scope fails and
 /// cancels its other children.
-#[tokio::test]
+#[taskgroup::test]
 async fn propagated_inner_failure_cancels_the_outer_scope() {
     let tracker = Tracker::new();
     let result: Result<(), String> = scope! {
@@ -192,7 +192,7 @@ async fn propagated_inner_failure_cancels_the_outer_scope() {
 
 /// The same when the nested scope runs in a task: the task returns the
 /// inner error as its own `Err`, which fails the outer scope.
-#[tokio::test]
+#[taskgroup::test]
 async fn inner_failure_in_a_task_fails_the_outer_scope_through_the_task() {
     let tracker = Tracker::new();
     let result: Result<(), String> = scope! {
@@ -213,7 +213,7 @@ async fn inner_failure_in_a_task_fails_the_outer_scope_through_the_task() {
 /// CPython: cancelling the outer group reaches the grandchildren. A task of
 /// the outer scope fails; grandchildren in a nested scope inside a sibling
 /// task are dropped, and have stopped when the outer scope returns.
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn outer_failure_reaches_grandchildren_in_a_task() {
     let tracker = Tracker::new();
     let result: Result<(), &str> = scope! {
@@ -243,7 +243,7 @@ async fn outer_failure_reaches_grandchildren_in_a_task() {
 /// scope drops its body, and with it the nested scope, whose children must
 /// have stopped before the outer scope returns (join guarantee: nothing
 /// spawned inside a scope outlives it, however deep).
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn outer_failure_reaches_grandchildren_in_the_body() {
     let tracker = Tracker::new();
     let result: Result<(), &str> = scope! {
@@ -270,7 +270,7 @@ async fn outer_failure_reaches_grandchildren_in_the_body() {
 /// `cancel!()` on the outer scope while its body awaits a nested scope:
 /// the nested scope's children are cancelled too, its body sees the
 /// enclosing cancellation (`Cause::Parent`) and goes on, and nothing hangs.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn outer_cancel_reaches_a_nested_scope_in_the_body() {
     let tracker = Tracker::new();
     let outcome = tokio::time::timeout(Duration::from_secs(60), async {
@@ -311,7 +311,7 @@ async fn outer_cancel_reaches_a_nested_scope_in_the_body() {
 /// A nested scope opened after the enclosing scope was cancelled with
 /// `cancel!()`: it is cancelled from the start (no child starts), its body
 /// runs and returns, and the enclosing body goes on.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn nested_scope_opened_after_cancel_is_born_cancelled() {
     let ran = Arc::new(AtomicBool::new(false));
     let outcome = tokio::time::timeout(Duration::from_secs(60), async {
@@ -338,7 +338,7 @@ async fn nested_scope_opened_after_cancel_is_born_cancelled() {
 /// below is busy (inside one poll) when the outer sibling fails, then tries
 /// to spawn. (Recorded in flags rather than asserted in the body: a panic
 /// there could be lost, see `tests/panics.rs`.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_child_starts_in_a_scope_whose_ancestor_is_cancelled() {
     let started_late = Arc::new(AtomicBool::new(false));
     let accepted = Arc::new(Mutex::new(None));
@@ -478,32 +478,32 @@ async fn hydra_one_failure_cancels_everything(strict: bool) {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn hydra_all_heads_are_joined_current_thread() {
     hydra_all_joined().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hydra_all_heads_are_joined_multi_thread() {
     hydra_all_joined().await;
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn hydra_one_failure_deep_down_cancels_everything_current_thread() {
     hydra_one_failure_cancels_everything(false).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hydra_one_failure_deep_down_cancels_everything_multi_thread() {
     hydra_one_failure_cancels_everything(false).await;
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn hydra_one_failure_every_head_stopped_when_the_top_returns_current_thread() {
     hydra_one_failure_cancels_everything(true).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hydra_one_failure_every_head_stopped_when_the_top_returns_multi_thread() {
     hydra_one_failure_cancels_everything(true).await;
 }
@@ -514,7 +514,7 @@ async fn hydra_one_failure_every_head_stopped_when_the_top_returns_multi_thread(
 /// its `handle.await` on a cancelled child panics; on several threads that
 /// panic sometimes reaches the top scope (panics are kept even in a
 /// cancelled scope) and replaces the error. Racy: repeated to catch it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 4)]
 async fn hydra_error_is_never_replaced_by_a_panic() {
     for round in 0..300 {
         let h = new_hydra(Some(vec![2, 0, 1, 2]), true);
@@ -534,7 +534,7 @@ async fn hydra_error_is_never_replaced_by_a_panic() {
 
 /// Each nested scope records its own parentage: a grandchild's `cause()`
 /// is `None` while nothing is cancelled, at every level.
-#[tokio::test]
+#[taskgroup::test]
 async fn nothing_is_cancelled_at_any_level_on_success() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     scope! {

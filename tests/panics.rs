@@ -43,7 +43,7 @@ fn explode(message: &str) {
     panic!("{message}")
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn child_panic_str_payload_is_resumed_after_every_child_stopped() {
     let tracker = Tracker::new();
     let outcome = catch_unwind(async {
@@ -63,7 +63,7 @@ async fn child_panic_str_payload_is_resumed_after_every_child_stopped() {
     assert_eq!(tracker.started(), 3);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn child_panic_string_payload_is_resumed() {
     let outcome = catch_unwind(async {
         let _: Result<(), String> = scope! {
@@ -79,7 +79,7 @@ async fn child_panic_string_payload_is_resumed() {
     );
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn child_panic_custom_payload_is_resumed_unchanged() {
     let outcome = catch_unwind(async {
         scope! {
@@ -94,7 +94,7 @@ async fn child_panic_custom_payload_is_resumed_unchanged() {
     );
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn body_panic_is_resumed_after_children_stopped() {
     let tracker = Tracker::new();
     let outcome = catch_unwind(async {
@@ -114,7 +114,7 @@ async fn body_panic_is_resumed_after_children_stopped() {
 
 /// A child panics first; while the siblings are being cancelled, one of
 /// them panics again in its `Drop`. Only the first panic is resumed.
-#[tokio::test]
+#[taskgroup::test]
 async fn only_the_first_panic_is_resumed() {
     let tracker = Tracker::new();
     let second_happened = Arc::new(AtomicBool::new(false));
@@ -140,7 +140,7 @@ async fn only_the_first_panic_is_resumed() {
 
 /// A child's `Drop` panics while `cancel!()` stops it: the body's value is
 /// lost, the panic is not.
-#[tokio::test]
+#[taskgroup::test]
 async fn panic_in_a_child_drop_during_cancel_is_resumed() {
     let tracker = Tracker::new();
     let outcome = catch_unwind(async {
@@ -167,7 +167,7 @@ async fn panic_in_a_child_drop_during_cancel_is_resumed() {
 
 /// The same during cancellation by a sibling's error: the panic is resumed
 /// rather than the error returned (panics are never lost).
-#[tokio::test]
+#[taskgroup::test]
 async fn panic_in_a_child_drop_during_error_cancellation_is_resumed() {
     let tracker = Tracker::new();
     let outcome = catch_unwind(async {
@@ -192,7 +192,7 @@ async fn panic_in_a_child_drop_during_error_cancellation_is_resumed() {
 
 /// The body holds a guard that panics when the body is dropped because a
 /// child failed: that panic is resumed too.
-#[tokio::test]
+#[taskgroup::test]
 async fn panic_in_the_body_drop_is_resumed() {
     let outcome = catch_unwind(async {
         let result: Result<(), &str> = scope! {
@@ -208,7 +208,7 @@ async fn panic_in_the_body_drop_is_resumed() {
 
 /// The body awaits the handle of a child that panics: the `.await` never
 /// returns (the body is dropped), and the resumed panic is the child's.
-#[tokio::test]
+#[taskgroup::test]
 async fn awaiting_a_panicked_child_resumes_the_child_panic() {
     let after_await = AtomicBool::new(false);
     let outcome = catch_unwind(async {
@@ -224,7 +224,7 @@ async fn awaiting_a_panicked_child_resumes_the_child_panic() {
 }
 
 /// A panic two scopes deep comes out of the outer scope with its payload.
-#[tokio::test]
+#[taskgroup::test]
 async fn panic_propagates_through_nested_scopes_with_its_payload() {
     let tracker = Tracker::new();
     let outcome = catch_unwind(async {
@@ -249,7 +249,7 @@ async fn panic_propagates_through_nested_scopes_with_its_payload() {
 
 /// The process does not abort and the runtime keeps working: after many
 /// caught panics on worker threads, scopes still run.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panics_never_take_down_the_runtime() {
     let tracker = Tracker::new();
     for _ in 0..20 {
@@ -274,7 +274,7 @@ async fn panics_never_take_down_the_runtime() {
 
 /// A scope's panic inside a tokio task surfaces as that task's panic with
 /// the original payload, like any other panic.
-#[tokio::test]
+#[taskgroup::test]
 async fn panic_inside_a_tokio_task_is_a_join_error_with_the_payload() {
     let error = tokio::spawn(async {
         scope! {
@@ -296,7 +296,7 @@ async fn panic_inside_a_tokio_task_is_a_join_error_with_the_payload() {
 /// (woken by the panicking child just before it panicked), and the outer
 /// scope drops the task holding the nested scope. The panic came first and
 /// panics are never lost: the outer scope must resume it.
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn panic_in_a_nested_scope_is_not_lost_when_the_outer_scope_fails() {
     let tracker = Tracker::new();
     let outcome = catch_unwind(async {
@@ -330,6 +330,7 @@ async fn panic_in_a_nested_scope_is_not_lost_when_the_outer_scope_fails() {
 
 /// The ambient scope (a thread-local) is restored when a panic unwinds out
 /// of a scope: code after it is outside any scope again.
+// `#[tokio::test]`, not `#[taskgroup::test]`: this checks what happens outside any scope.
 #[tokio::test]
 async fn ambient_scope_is_restored_after_a_panic() {
     let outcome = catch_unwind(async {

@@ -35,7 +35,7 @@ impl Gauge {
 
 /// Items finish in reverse order (later items sleep less), the results
 /// still come back in input order.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn map_keeps_input_order() {
     let out = pool::map(0..50u64, 8, |i| async move {
         tokio::time::sleep(Duration::from_millis(100 - i)).await;
@@ -47,7 +47,7 @@ async fn map_keeps_input_order() {
 
 /// Eight items meet at a barrier of eight, so all eight workers must run at
 /// once; the peak must never exceed eight.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exactly_workers_items_in_flight() {
     let gauge = Gauge::default();
     let barrier = Arc::new(Barrier::new(8));
@@ -71,7 +71,7 @@ async fn exactly_workers_items_in_flight() {
 
 /// The iterator is advanced only when a worker is free: with every worker
 /// blocked, exactly `workers` items have been taken from it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iterator_is_pulled_only_by_free_workers() {
     let pulled = Arc::new(AtomicUsize::new(0));
     let counter = pulled.clone();
@@ -101,7 +101,7 @@ async fn iterator_is_pulled_only_by_free_workers() {
 
 /// The first error is the result; the other workers are cancelled at once
 /// (their items never finish), and no more items are taken.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn try_map_first_error_cancels_the_other_workers() {
     let tracker = Tracker::new();
     let pulled = Arc::new(AtomicUsize::new(0));
@@ -131,7 +131,7 @@ async fn try_map_first_error_cancels_the_other_workers() {
 /// Workers whose items never wait still yield (tokio's cooperative
 /// budget), so a sibling gets to run and its failure stops a long run of
 /// instant items early instead of after the whole iterator.
-#[tokio::test(flavor = "current_thread")]
+#[taskgroup::test(flavor = "current_thread")]
 async fn instant_items_let_a_failing_sibling_stop_them() {
     let done = Arc::new(AtomicUsize::new(0));
     let d = done.clone();
@@ -159,7 +159,7 @@ async fn instant_items_let_a_failing_sibling_stop_them() {
 
 /// Inside the closure the pool is the ambient scope: an item cancelled by a
 /// sibling's failure can ask why.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_see_the_cause_of_their_cancellation() {
     let causes = Arc::new(std::sync::Mutex::new(Vec::new()));
     let parked = Arc::new(Barrier::new(2));
@@ -186,7 +186,7 @@ async fn items_see_the_cause_of_their_cancellation() {
 
 /// A panicking item: the other workers stop, then the panic is resumed in
 /// the caller with its payload.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_is_resumed_after_every_worker_stopped() {
     let tracker = Tracker::new();
     let t = tracker.clone();
@@ -208,13 +208,13 @@ async fn a_panic_is_resumed_after_every_worker_stopped() {
     assert_eq!(tracker.live(), 0, "a worker outlived the panic");
 }
 
-#[tokio::test]
+#[taskgroup::test]
 #[should_panic(expected = "a pool with 0 workers")]
 async fn zero_workers_is_a_clear_error() {
     let _ = pool::map(0..10, 0, |i| async move { i }).await;
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn empty_input_and_fewer_items_than_workers() {
     let none: Vec<u8> = pool::map(Vec::<u8>::new(), 16, |x| async move { x }).await;
     assert!(none.is_empty());
@@ -223,7 +223,7 @@ async fn empty_input_and_fewer_items_than_workers() {
 }
 
 /// Dropping the pool's future (a timeout) aborts the workers.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn dropping_the_pool_aborts_its_workers() {
     let tracker = Tracker::new();
     let t = tracker.clone();
@@ -247,7 +247,7 @@ async fn dropping_the_pool_aborts_its_workers() {
 
 /// A pool inside a scope is cancelled with it: a sibling's failure stops
 /// the pool's workers, and the scope returns that failure.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_sibling_cancels_a_pool_in_the_body() {
     let tracker = Tracker::new();
     let t = tracker.clone();
@@ -273,7 +273,7 @@ async fn a_failing_sibling_cancels_a_pool_in_the_body() {
     assert_eq!(tracker.live(), 0, "a pool worker outlived the scope");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_items() {
     let out = pool::map(0..200_000u64, 16, |i| async move { i * 2 }).await;
     assert_eq!(out.len(), 200_000);

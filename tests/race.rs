@@ -30,7 +30,7 @@ async fn attempt(id: u64, after_ms: u64, ok: bool) -> Result<u64, Down> {
 
 /// The fastest success wins at once; the slower attempts are cancelled and
 /// see why.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn the_first_success_wins_and_cancels_the_rest() {
     let tracker = Tracker::new();
     let causes = Arc::new(Mutex::new(Vec::new()));
@@ -57,7 +57,7 @@ async fn the_first_success_wins_and_cancels_the_rest() {
 }
 
 /// Failures do not stop the race: a later success still wins.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn failures_before_a_success_are_ignored() {
     let attempts = vec![
         attempt(1, 10, false),
@@ -67,7 +67,7 @@ async fn failures_before_a_success_are_ignored() {
     assert_eq!(first_ok(attempts).await.ok(), Some(3));
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn all_failing_gives_every_error_in_order() {
     let attempts = vec![
         attempt(1, 30, false),
@@ -78,7 +78,7 @@ async fn all_failing_gives_every_error_in_order() {
     assert_eq!(errors, [Down(2), Down(3), Down(1)]);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn no_attempt_is_an_empty_error() {
     let errors = first_ok(Vec::<std::future::Ready<Result<u8, Down>>>::new())
         .await
@@ -92,7 +92,7 @@ async fn panicking() -> Result<u64, Down> {
     panic!("attempt panicked")
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_panic_is_resumed() {
     let tracker = Tracker::new();
     let alive = tracker.alive();
@@ -115,7 +115,7 @@ async fn a_panic_is_resumed() {
 }
 
 /// Inside a scope, the race is cancelled with it.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_race_in_a_failing_scope_is_cancelled() {
     let tracker = Tracker::new();
     let alive = tracker.alive();

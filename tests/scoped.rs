@@ -18,7 +18,7 @@ struct Failed(&'static str);
 
 /// Disjoint `&mut` borrows of a vector's elements, updated concurrently:
 /// three children sleeping 1 s each take 1 s, not 3.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn mutable_borrows_run_concurrently() {
     let mut totals = vec![0u64; 3];
     let start = Instant::now();
@@ -36,7 +36,7 @@ async fn mutable_borrows_run_concurrently() {
 
 /// Not `Send`: an `Rc<RefCell<…>>` shared with the body; the handle yields
 /// the child's value.
-#[tokio::test]
+#[taskgroup::test]
 async fn non_send_children_and_handles() {
     let log = Rc::new(RefCell::new(Vec::new()));
     let sum = scope! {
@@ -61,7 +61,7 @@ async fn non_send_children_and_handles() {
 
 /// A scoped child makes progress while the body awaits something else —
 /// here, the very value the child produces.
-#[tokio::test]
+#[taskgroup::test]
 async fn a_scoped_child_does_not_starve() {
     let value = scope! {
         let (sender, receiver) = oneshot::channel();
@@ -76,7 +76,7 @@ async fn a_scoped_child_does_not_starve() {
 
 /// A scoped child's `Err` fails the scope: parallel children are
 /// cancelled, scoped siblings dropped, and the error is the result.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_scoped_failure_fails_the_scope() {
     let tracker = Tracker::new();
     let (parallel, scoped) = (tracker.alive(), tracker.alive());
@@ -108,7 +108,7 @@ async fn scoped_boom() {
     panic!("scoped boom");
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn a_scoped_panic_is_resumed_after_the_join() {
     let tracker = Tracker::new();
     let alive = tracker.alive();
@@ -127,7 +127,7 @@ async fn a_scoped_panic_is_resumed_after_the_join() {
 }
 
 /// `cancel!()` drops the scoped children; the body goes on.
-#[tokio::test]
+#[taskgroup::test]
 async fn cancel_drops_scoped_children() {
     let tracker = Tracker::new();
     let alive = tracker.alive();
@@ -160,7 +160,7 @@ async fn double_all(values: &mut [u32]) -> usize {
     len
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nursery_parameters_are_borrowed() {
     let mut values = [1, 2, 3];
     assert_eq!(double_all(&mut values).await, 3);

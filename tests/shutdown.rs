@@ -13,7 +13,7 @@ use tokio::time::{sleep, Instant};
 
 const SECOND: Duration = Duration::from_secs(1);
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_service_that_returns_is_finished() {
     let outcome = Shutdown::new(SECOND)
         .without_signals()
@@ -55,7 +55,7 @@ async fn serve(tracker: Tracker, clean_up: Duration, stubborn: bool) -> &'static
 }
 
 /// In-flight work finishes within the drain time; the service returns.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn in_flight_work_drains() {
     let tracker = Tracker::new();
     let shutdown = Shutdown::new(10 * SECOND).without_signals();
@@ -81,7 +81,7 @@ async fn in_flight_work_drains() {
 }
 
 /// Work still alive when the drain time is over is aborted and reported.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn what_outlives_the_drain_is_aborted_and_reported() {
     let tracker = Tracker::new();
     let shutdown = Shutdown::new(5 * SECOND).without_signals();

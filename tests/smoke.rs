@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use taskgroup::{nursery, scope};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn limit_bounds_running_children() {
     let running = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
@@ -28,7 +28,7 @@ async fn limit_bounds_running_children() {
     assert!(peak.load(SeqCst) >= 2);
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn dropped_scope_aborts_children() {
     let tracker = Tracker::new();
     let t = tracker.clone();
@@ -50,7 +50,7 @@ async fn dropped_scope_aborts_children() {
     assert_eq!(tracker.live(), 0);
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn panic_resumed_after_join() {
     let tracker = Tracker::new();
     let t = tracker.clone();
@@ -76,7 +76,7 @@ async fn inner(n: u32) -> Result<u32, String> {
     Ok(h.await + 1)
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn nesting() {
     assert_eq!(inner(4).await, Ok(9));
 }

@@ -16,7 +16,7 @@ struct Failed(&'static str);
 
 /// The value comes back once the child signals; the child goes on running
 /// as an ordinary child, joined at the brace.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn start_returns_the_signalled_value_and_the_child_runs_on() {
     let (sender, mut received) = mpsc::unbounded_channel();
     let result: Result<u32, Failed> = scope! {
@@ -46,7 +46,7 @@ async fn start_returns_the_signalled_value_and_the_child_runs_on() {
 
 /// An error before the signal is `start!`'s, not the scope's: the body goes
 /// on and the scope succeeds.
-#[tokio::test]
+#[taskgroup::test]
 async fn a_failure_before_the_signal_fails_start_not_the_scope() {
     let result: Result<&str, Failed> = scope! {
         let started = start!(|ready| async move {
@@ -60,7 +60,7 @@ async fn a_failure_before_the_signal_fails_start_not_the_scope() {
     assert_eq!(result, Ok("the scope went on"));
 }
 
-#[tokio::test]
+#[taskgroup::test]
 async fn ending_before_the_signal_is_ended() {
     let value = scope! {
         let started = start!(|ready| async move {
@@ -75,7 +75,7 @@ async fn ending_before_the_signal_is_ended() {
 
 /// After the signal, a failure is an ordinary child's: it fails the scope
 /// and cancels the rest.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_failure_after_the_signal_fails_the_scope() {
     let tracker = Tracker::new();
     let alive = tracker.alive();
@@ -98,7 +98,7 @@ async fn a_failure_after_the_signal_fails_the_scope() {
 }
 
 /// A real listener on loopback: `start!` returns its address once bound.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listener_is_listening_when_start_returns() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let result: Result<Vec<u8>, std::io::Error> = scope! {

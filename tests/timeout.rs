@@ -26,7 +26,7 @@ const SECOND: Duration = Duration::from_secs(1);
 
 /// The deadline cancels every child and the body, joins them, and the scope
 /// fails with `E::from(Elapsed)` at exactly the deadline.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn scope_timeout_fails_with_elapsed_and_joins_everything() {
     let tracker = Tracker::new();
     let causes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -57,7 +57,7 @@ async fn scope_timeout_fails_with_elapsed_and_joins_everything() {
     }
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_scope_that_finishes_in_time_is_not_affected() {
     let start = Instant::now();
     let result: Result<u32, Elapsed> = scope!(timeout = 10 * SECOND; {
@@ -76,7 +76,7 @@ async fn a_scope_that_finishes_in_time_is_not_affected() {
 }
 
 /// A failure before the deadline is the scope's result, not `Elapsed`.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn an_earlier_failure_wins_over_the_deadline() {
     let result: Result<(), AppError> = scope!(timeout = 5 * SECOND; {
         spawn!(async {
@@ -98,7 +98,7 @@ async fn slow_fetch() -> Result<u32, AppError> {
     Ok(answer.await)
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn nursery_timeout() {
     let start = Instant::now();
     assert_eq!(slow_fetch().await, Err(AppError::TimedOut));
@@ -106,7 +106,7 @@ async fn nursery_timeout() {
 }
 
 /// `timeout` takes any expression; `None` means no time limit.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn runtime_timeout_and_none() {
     let configured: Option<Duration> = None;
     let result: Result<&str, Elapsed> = scope!(timeout = configured; {
@@ -124,7 +124,7 @@ async fn runtime_timeout_and_none() {
 
 /// `deadline()` is the earliest deadline of the enclosing scopes, in the
 /// body and in tasks; `None` outside any scope or without a `timeout`.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn deadline_is_the_earliest_of_the_enclosing_scopes() {
     assert_eq!(taskgroup::deadline(), None);
     let start = Instant::now();
@@ -152,7 +152,7 @@ async fn deadline_is_the_earliest_of_the_enclosing_scopes() {
 }
 
 /// An enclosing scope's deadline stops a nested scope that has none.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn an_outer_deadline_stops_nested_scopes() {
     let tracker = Tracker::new();
     let start = Instant::now();
@@ -175,7 +175,7 @@ async fn an_outer_deadline_stops_nested_scopes() {
 
 /// A task's own timeout fails the scope with `Elapsed` and cancels its
 /// siblings; the cause names where the task was spawned.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn task_timeout_fails_the_scope() {
     let tracker = Tracker::new();
     let cause = std::sync::Arc::new(std::sync::Mutex::new(None));
@@ -205,7 +205,7 @@ async fn task_timeout_fails_the_scope() {
     assert_eq!(at.file(), file!());
 }
 
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn a_task_finishing_in_time_yields_its_value() {
     let result: Result<u32, Elapsed> = scope! {
         let quick = spawn!(name = "quick", timeout = 5 * SECOND, async {
@@ -219,7 +219,7 @@ async fn a_task_finishing_in_time_yields_its_value() {
 
 /// A task's clock starts when it starts running, not while `spawn!` waits
 /// for a `limit` slot.
-#[tokio::test(start_paused = true)]
+#[taskgroup::test(start_paused = true)]
 async fn waiting_for_a_slot_does_not_count_against_a_task_timeout() {
     let result: Result<(), Elapsed> = scope!(limit = 1; {
         // Each runs 1.5 s of its 2 s; the second waits 1.5 s for its slot.

@@ -14,6 +14,7 @@ mod nursery;
 mod scan;
 mod scope_block;
 mod spawn;
+mod test_attr;
 
 #[cfg(test)]
 mod tests;
@@ -39,6 +40,18 @@ pub fn nursery(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn scope(input: TokenStream) -> TokenStream {
     scope_block::expand(input.into()).into()
+}
+
+/// `#[tokio::test]` with a leak check: the body runs under
+/// `taskgroup::testing::check_leaks`, so that the test fails, printing the
+/// tree of what is left, if a task it started is still alive after it.
+/// Takes `#[tokio::test]`'s arguments (`flavor`, `worker_threads`,
+/// `start_paused`).
+///
+/// See the `taskgroup` crate documentation.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test_attr::expand(args.into(), item.into()).into()
 }
 
 /// The body of the local `spawn!` / `try_spawn!` macros. Not a public API.

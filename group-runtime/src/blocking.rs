@@ -12,6 +12,7 @@ use crate::child::ChildGuard;
 use crate::handle::TaskHandle;
 use crate::scope::{finish_result, finish_value, Scope, Start};
 use crate::shared::{Shared, Who};
+use crate::trace::Outcome;
 
 /// A closure `spawn_blocking!` can run on another thread.
 #[doc(hidden)]
@@ -43,12 +44,19 @@ fn run<F, R, T>(
 where
     F: FnOnce() -> R,
 {
+    let span = crate::trace::task_span(&guard.shared().span, &task);
     if guard.shared().is_cancelled() {
+        crate::trace::task_ended(&span, Outcome::Cancelled, None);
         return None;
     }
-    match guard.in_scope(f) {
-        Ok(output) => finish(output, guard.shared(), &task),
+    match guard.in_scope(|| crate::trace::in_span(&span, f)) {
+        Ok(output) => {
+            let value = finish(output, guard.shared(), &task);
+            crate::trace::task_ended(&span, Outcome::of(&value), None);
+            value
+        }
         Err(payload) => {
+            crate::trace::task_ended(&span, Outcome::Panicked, Some(&payload));
             guard.shared().fail_with_panic(payload, Who::Task(&task));
             None
         }

@@ -24,6 +24,7 @@ use crate::ambient;
 use crate::cause::TaskInfo;
 use crate::parked::{Parked, Registered};
 use crate::shared::{Shared, Who};
+use crate::trace::Outcome;
 
 /// Owned by the task; dropping it (on completion, abort or runtime shutdown)
 /// frees the concurrency slot, forgets the parked waker and counts the child
@@ -164,7 +165,7 @@ where
         let span = &*this.span;
         if guard.must_stop() {
             discard(future, guard, task);
-            crate::trace::task_ended(span, "cancelled");
+            crate::trace::task_ended(span, Outcome::Cancelled, None);
             return Poll::Ready(None);
         }
         let polled = guard.in_scope(|| {
@@ -185,7 +186,9 @@ where
                     .finish
                     .take()
                     .expect("taskgroup: a child finishes once");
-                Poll::Ready(finish(output, guard.shared(), task))
+                let value = finish(output, guard.shared(), task);
+                crate::trace::task_ended(span, Outcome::of(&value), None);
+                Poll::Ready(value)
             }
             Ok(Some(Poll::Pending)) => {
                 // The task's waker is the same at every poll (the child is
@@ -195,6 +198,7 @@ where
                         Registered::Key(key) => guard.parked = Some(slab_key(key)),
                         Registered::Closed => {
                             discard(future, guard, task);
+                            crate::trace::task_ended(span, Outcome::Cancelled, None);
                             return Poll::Ready(None);
                         }
                     }
@@ -203,6 +207,7 @@ where
             }
             Err(payload) => {
                 discard(future, guard, task);
+                crate::trace::task_ended(span, Outcome::Panicked, Some(&payload));
                 guard.shared().fail_with_panic(payload, Who::Task(task));
                 Poll::Ready(None)
             }

@@ -248,7 +248,7 @@ impl ScopeDump {
             };
             writeln!(
                 f,
-                "{indent}  {} — {kind}{} {:.1?}",
+                "{indent}  {} — {kind}{}, age {:.1?}",
                 task.task, task.state, task.age
             )?;
         }

@@ -68,4 +68,5 @@ pub mod __private {
         StartedTask, Starting,
     };
     pub use core::panic::Location;
+    pub use tokio;
 }

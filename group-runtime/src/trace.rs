@@ -1,13 +1,47 @@
 //! The `tracing` feature: each scope and each task is a span (name,
-//! location; a task's span is a child of its scope's, a scope's of the span
-//! that opened it), cancellations and their cause are events. Without the
-//! feature every item here is a no-op on a zero-sized span.
+//! location, and for a task its outcome; a task's span is a child of its
+//! scope's, a scope's of the span that opened it); cancellations with their
+//! cause, task failures and panics are events. Without the feature every
+//! item here is a no-op on a zero-sized span.
 
 use crate::cause::{Cause, ScopeInfo, TaskInfo};
 
+/// How a task ended, recorded on its span (`outcome`) and as an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Returned its value (or `Ok`).
+    Ok,
+    /// Returned an `Err`, recorded in its scope.
+    Failed,
+    /// Panicked; the panic is recorded in its scope.
+    Panicked,
+    /// Stopped before it finished: its scope was cancelled or aborted.
+    Cancelled,
+}
+
+impl Outcome {
+    /// A finished task: its handle's value, or `None` if it failed.
+    pub(crate) fn of<T>(value: &Option<T>) -> Self {
+        match value {
+            Some(_) => Outcome::Ok,
+            None => Outcome::Failed,
+        }
+    }
+
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Panicked => "panicked",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
 #[cfg(feature = "tracing")]
 mod on {
-    use super::{Cause, ScopeInfo, TaskInfo};
+    use super::{Cause, Outcome, ScopeInfo, TaskInfo};
 
     pub(crate) type Span = tracing::Span;
 
@@ -26,6 +60,7 @@ mod on {
             id = info.id().as_u64(),
             name = info.name().unwrap_or(""),
             location = %info.location(),
+            outcome = tracing::field::Empty,
         )
     }
 
@@ -37,14 +72,36 @@ mod on {
         tracing::info!(parent: span, cause = %cause, "taskgroup: scope cancelled");
     }
 
-    pub(crate) fn task_ended(span: &Span, outcome: &'static str) {
-        tracing::debug!(parent: span, outcome, "taskgroup: task ended");
+    pub(crate) fn task_ended(
+        span: &Span,
+        outcome: Outcome,
+        panic: Option<&crate::shared::Payload>,
+    ) {
+        let name = outcome.as_str();
+        span.record("outcome", name);
+        match outcome {
+            Outcome::Ok | Outcome::Cancelled => {
+                tracing::debug!(parent: span, outcome = name, "taskgroup: task ended");
+            }
+            Outcome::Failed => {
+                tracing::warn!(parent: span, outcome = name, "taskgroup: task failed");
+            }
+            Outcome::Panicked => {
+                let message = panic.and_then(|payload| crate::cause::panic_message(&**payload));
+                tracing::error!(
+                    parent: span,
+                    outcome = name,
+                    panic = message.as_deref().unwrap_or("(not a string)"),
+                    "taskgroup: task panicked"
+                );
+            }
+        }
     }
 }
 
 #[cfg(not(feature = "tracing"))]
 mod on {
-    use super::{Cause, ScopeInfo, TaskInfo};
+    use super::{Cause, Outcome, ScopeInfo, TaskInfo};
 
     /// Nothing, without the `tracing` feature.
     #[derive(Clone, Copy, Debug, Default)]
@@ -64,7 +121,7 @@ mod on {
 
     pub(crate) fn cancelled(_: &Span, _: &Cause) {}
 
-    pub(crate) fn task_ended(_: &Span, _: &'static str) {}
+    pub(crate) fn task_ended(_: &Span, _: Outcome, _: Option<&crate::shared::Payload>) {}
 }
 
 pub(crate) use on::{cancelled, in_span, scope_span, task_ended, task_span, Span};

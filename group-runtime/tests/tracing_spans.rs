@@ -15,11 +15,14 @@ use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
 /// What the subscriber saw: spans (id, name, parent, `name` field) and
-/// events (their `cause` field).
+/// events (their `cause` field), the `outcome` recorded on task spans (by
+/// span id), and the task events (message, `outcome`, `panic`).
 #[derive(Default)]
 struct Seen {
     spans: Vec<(u64, &'static str, Option<u64>, String)>,
     causes: Vec<String>,
+    outcomes: Vec<(u64, String)>,
+    task_events: Vec<(String, String, String)>,
 }
 
 #[derive(Clone, Default)]
@@ -32,17 +35,25 @@ struct Recorder {
 struct Fields {
     name: String,
     cause: String,
+    outcome: String,
+    panic: String,
+    message: String,
 }
 
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "name" {
-            self.name = value.to_owned();
+        match field.name() {
+            "name" => self.name = value.to_owned(),
+            "outcome" => self.outcome = value.to_owned(),
+            "panic" => self.panic = value.to_owned(),
+            _ => {}
         }
     }
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "cause" {
-            self.cause = format!("{value:?}");
+        match field.name() {
+            "cause" => self.cause = format!("{value:?}"),
+            "message" => self.message = format!("{value:?}"),
+            _ => {}
         }
     }
 }
@@ -68,13 +79,25 @@ impl Subscriber for Recorder {
             .push((id, attributes.metadata().name(), parent, fields.name));
         Id::from_u64(id)
     }
-    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record(&self, span: &Id, values: &Record<'_>) {
+        let mut fields = Fields::default();
+        values.record(&mut fields);
+        if !fields.outcome.is_empty() {
+            let mut seen = self.seen.lock().unwrap();
+            seen.outcomes.push((span.into_u64(), fields.outcome));
+        }
+    }
     fn record_follows_from(&self, _: &Id, _: &Id) {}
     fn event(&self, event: &Event<'_>) {
         let mut fields = Fields::default();
         event.record(&mut fields);
+        let mut seen = self.seen.lock().unwrap();
         if !fields.cause.is_empty() {
-            self.seen.lock().unwrap().causes.push(fields.cause);
+            seen.causes.push(fields.cause);
+        }
+        if !fields.outcome.is_empty() {
+            seen.task_events
+                .push((fields.message, fields.outcome, fields.panic));
         }
     }
     fn enter(&self, span: &Id) {
@@ -137,4 +160,62 @@ fn scopes_and_tasks_are_spans_and_cancellations_events() {
         "{:?}",
         seen.causes
     );
+}
+
+/// Each task's span records how it ended (`ok`, `failed`, `panicked`,
+/// `cancelled`); a failure is a warning event, a panic an error event with
+/// its message.
+#[test]
+fn task_outcomes_are_recorded_on_their_spans_and_as_events() {
+    let recorder = Recorder::default();
+    let seen = recorder.seen.clone();
+    tracing::subscriber::with_default(recorder, || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let result: Result<(), &str> = scope! {
+                spawn!(name = "quick", async { Ok::<_, &str>(()) }).await;
+                spawn!(name = "stuck", std::future::pending::<Result<(), &str>>());
+                spawn!(name = "fetch", async { Err::<(), _>("backend down") });
+                Ok(())
+            };
+            assert_eq!(result, Err("backend down"));
+            let panicked = tokio::spawn(async {
+                scope! {
+                    spawn!(name = "bug", async { panic!("index out of bounds") as () });
+                }
+            })
+            .await;
+            assert!(panicked.is_err());
+        });
+    });
+    let seen = seen.lock().unwrap();
+    let outcome_of = |name: &str| {
+        let (id, ..) = seen
+            .spans
+            .iter()
+            .find(|(_, kind, _, field)| *kind == "taskgroup.task" && field == name)
+            .unwrap_or_else(|| panic!("no task span {name}"));
+        seen.outcomes
+            .iter()
+            .find(|(span, _)| span == id)
+            .map(|(_, outcome)| outcome.as_str())
+    };
+    assert_eq!(outcome_of("quick"), Some("ok"));
+    assert_eq!(outcome_of("fetch"), Some("failed"));
+    assert_eq!(outcome_of("stuck"), Some("cancelled"));
+    assert_eq!(outcome_of("bug"), Some("panicked"));
+    let event = |outcome: &str| {
+        seen.task_events
+            .iter()
+            .find(|(_, o, _)| o == outcome)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {outcome} event: {:?}", seen.task_events))
+    };
+    assert_eq!(event("failed").0, "taskgroup: task failed");
+    let panicked = event("panicked");
+    assert_eq!(panicked.0, "taskgroup: task panicked");
+    assert_eq!(panicked.2, "index out of bounds");
 }
