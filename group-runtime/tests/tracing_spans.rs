@@ -108,24 +108,31 @@ impl Subscriber for Recorder {
     }
 }
 
-#[test]
-fn scopes_and_tasks_are_spans_and_cancellations_events() {
+/// Runs `test` on a current-thread runtime under a [`Recorder`]; what it
+/// saw.
+fn recorded(test: impl std::future::Future<Output = ()>) -> Arc<Mutex<Seen>> {
     let recorder = Recorder::default();
     let seen = recorder.seen.clone();
     tracing::subscriber::with_default(recorder, || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
-        runtime.block_on(async {
-            let request = tracing::info_span!("request");
-            let _entered = request.enter();
-            let result: Result<(), &str> = scope!(name = "handler"; {
-                spawn!(name = "fetch", async { Err::<(), _>("backend down") });
-                Ok(())
-            });
-            assert_eq!(result, Err("backend down"));
+            .unwrap()
+            .block_on(test);
+    });
+    seen
+}
+
+#[test]
+fn scopes_and_tasks_are_spans_and_cancellations_events() {
+    let seen = recorded(async {
+        let request = tracing::info_span!("request");
+        let _entered = request.enter();
+        let result: Result<(), &str> = scope!(name = "handler"; {
+            spawn!(name = "fetch", async { Err::<(), _>("backend down") });
+            Ok(())
         });
+        assert_eq!(result, Err("backend down"));
     });
     let seen = seen.lock().unwrap();
     let find = |kind: &str, name: &str| {
@@ -167,29 +174,21 @@ fn scopes_and_tasks_are_spans_and_cancellations_events() {
 /// its message.
 #[test]
 fn task_outcomes_are_recorded_on_their_spans_and_as_events() {
-    let recorder = Recorder::default();
-    let seen = recorder.seen.clone();
-    tracing::subscriber::with_default(recorder, || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let result: Result<(), &str> = scope! {
-                spawn!(name = "quick", async { Ok::<_, &str>(()) }).await;
-                spawn!(name = "stuck", std::future::pending::<Result<(), &str>>());
-                spawn!(name = "fetch", async { Err::<(), _>("backend down") });
-                Ok(())
-            };
-            assert_eq!(result, Err("backend down"));
-            let panicked = tokio::spawn(async {
-                scope! {
-                    spawn!(name = "bug", async { panic!("index out of bounds") as () });
-                }
-            })
-            .await;
-            assert!(panicked.is_err());
-        });
+    let seen = recorded(async {
+        let result: Result<(), &str> = scope! {
+            spawn!(name = "quick", async { Ok::<_, &str>(()) }).await;
+            spawn!(name = "stuck", std::future::pending::<Result<(), &str>>());
+            spawn!(name = "fetch", async { Err::<(), _>("backend down") });
+            Ok(())
+        };
+        assert_eq!(result, Err("backend down"));
+        let panicked = tokio::spawn(async {
+            scope! {
+                spawn!(name = "bug", async { panic!("index out of bounds") as () });
+            }
+        })
+        .await;
+        assert!(panicked.is_err());
     });
     let seen = seen.lock().unwrap();
     let outcome_of = |name: &str| {
