@@ -4,7 +4,8 @@
 //! same scenarios in `benches/errgroup/main.go`).
 //!
 //! Run: `cargo bench --bench compare` (`-- quick` for 3 rounds instead of
-//! 11; `-- only=1,5,go` for some scenarios, with or without Go). Every figure is the median of the rounds; contenders are
+//! 11; `-- only=1,5,go` for some scenarios, with or without Go; `-- dump`
+//! with `taskgroup::enable_dump()` called first, to measure the recording). Every figure is the median of the rounds; contenders are
 //! interleaved round by round. Each table gives the ratio to its first row.
 //!
 //! Scenarios (2-worker multi-thread runtime unless noted; the owner of the
@@ -26,6 +27,11 @@ mod memory;
 mod spawn_join;
 
 use measure::{per_item, print_table};
+
+/// `-- dump`: scopes and tasks are recorded for `taskgroup::dump()`.
+fn dump_enabled() -> bool {
+    std::env::args().any(|arg| arg == "dump")
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -60,9 +66,17 @@ fn main() {
     } else {
         go::GoFigures::skipped()
     };
+    if dump_enabled() {
+        taskgroup::enable_dump();
+    }
     println!(
-        "taskgroup benchmark: medians of {} interleaved rounds, same process, same run",
-        measure::rounds()
+        "taskgroup benchmark: medians of {} interleaved rounds, same process, same run{}",
+        measure::rounds(),
+        if dump_enabled() {
+            " (taskgroup::enable_dump() called: scopes and tasks recorded)"
+        } else {
+            ""
+        }
     );
     let multi = measure::multi_thread();
     for n in [1_000usize, 100_000, 1_000_000]

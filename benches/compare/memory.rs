@@ -32,6 +32,7 @@ pub fn per_task(n: usize) -> Vec<Figure> {
         .map(|&name| {
             let output = Command::new(&exe)
                 .args(["memory-child", name, &n.to_string()])
+                .args(crate::dump_enabled().then_some("dump"))
                 .output()
                 .expect("re-executing the benchmark");
             let stdout = String::from_utf8_lossy(&output.stdout);
@@ -83,9 +84,12 @@ impl Parking {
 /// In the child process: park `n` children of one contender, print the
 /// figure, exit without cleaning up.
 pub fn child(args: &[String]) {
-    let [name, n] = args else {
-        panic!("usage: memory-child <contender> <n>");
+    let [name, n, ..] = args else {
+        panic!("usage: memory-child <contender> <n> [dump]");
     };
+    if args.get(2).is_some_and(|arg| arg == "dump") {
+        taskgroup::enable_dump();
+    }
     let n: usize = n.parse().expect("n");
     let runtime = multi_thread();
     let name = name.clone();
