@@ -8,6 +8,8 @@
 //! `nursery` (the attribute), `scope_block` (`scope!`),
 //! `expand` (the code both generate), `spawn` (the body of `spawn!`).
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod expand;
 mod nursery;

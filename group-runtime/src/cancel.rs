@@ -15,11 +15,12 @@
 //!   cancellation flows down nested scopes by itself and user code can await
 //!   it ([`crate::cancelled`]).
 
-use std::sync::atomic::{fence, AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 
 use crate::cause::Cause;
 use crate::shared::Shared;
+use crate::sync::{fence, AtomicBool};
 
 impl Shared {
     /// Cancels this scope: the cause is recorded (the first one wins), new

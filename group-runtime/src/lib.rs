@@ -17,6 +17,8 @@ mod errors;
 mod fallback;
 mod handle;
 mod listing;
+#[cfg(all(test, taskgroup_loom))]
+mod loom_tests;
 mod mode;
 mod options;
 mod parked;
@@ -29,6 +31,7 @@ mod scoped;
 mod shared;
 pub mod shutdown;
 mod start;
+mod sync;
 pub mod testing;
 mod trace;
 

@@ -11,12 +11,13 @@
 //! A registration is a slab slot of 16 bytes (a `Waker`) plus the key kept
 //! by the task: less per parked task than an intrusive `Notify` waiter.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::{Acquire, Release};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::Waker;
 
 use slab::Slab;
+
+use crate::sync::{AtomicBool, Mutex, MutexGuard};
 
 #[derive(Default)]
 pub(crate) struct Parked {

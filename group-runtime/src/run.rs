@@ -249,19 +249,20 @@ impl<E> Scope<E> {
 
         // Phase 2: join. A failure or a parent's cancellation arriving now
         // still cancels the remaining children.
-        shared.joining.store(true, SeqCst);
-        poll_fn(|cx| loop {
-            if shared.children() == 0 {
-                return Poll::Ready(());
-            }
-            watch_parent(cx);
-            if wake.as_mut().poll(cx).is_ready() {
-                wake.set(shared.wake_runner.notified());
-                continue;
-            }
-            return Poll::Pending;
-        })
-        .await;
+        if !shared.start_join() {
+            poll_fn(|cx| loop {
+                if shared.children() == 0 {
+                    return Poll::Ready(());
+                }
+                watch_parent(cx);
+                if wake.as_mut().poll(cx).is_ready() {
+                    wake.set(shared.wake_runner.notified());
+                    continue;
+                }
+                return Poll::Pending;
+            })
+            .await;
+        }
         // Taken before the scope's hold is released: a panic still recorded
         // at release time would be handed to the enclosing scope.
         let panic = shared.take_panic();

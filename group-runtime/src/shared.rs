@@ -5,7 +5,7 @@
 //! failures.
 
 use std::any::Any;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use tokio::sync::{Notify, Semaphore};
@@ -17,6 +17,7 @@ use crate::cause::{panic_message, Cause, ScopeInfo, TaskInfo};
 use crate::listing::Listing;
 use crate::options::Grace;
 use crate::parked::Parked;
+use crate::sync::{fence, AtomicBool, AtomicUsize};
 
 pub(crate) type Payload = Box<dyn Any + Send>;
 
@@ -302,8 +303,15 @@ impl Shared {
         // SeqCst pairs with `joining` (store, then load of `live`) in the
         // runner: one of the two sides sees the other, so no wake-up is lost.
         match self.live.fetch_sub(1, SeqCst) {
-            // Only the scope's own hold is left: the join is complete.
-            2 if self.joining.load(SeqCst) => self.wake_runner.notify_one(),
+            // Only the scope's own hold is left: the join is complete if the
+            // runner is joining. The fence pairs with the one in
+            // `start_join` (store-buffering: one side sees the other).
+            2 => {
+                fence(SeqCst);
+                if self.joining.load(SeqCst) {
+                    self.wake_runner.notify_one();
+                }
+            }
             // Everything is gone, the scope itself included.
             1 => self.stopped(),
             _ => {}
@@ -375,6 +383,15 @@ impl Shared {
         } else {
             "running"
         }
+    }
+
+    /// The runner starts joining: true if no child is left. Otherwise the
+    /// last child to stop sees `joining` and wakes the runner (the fences
+    /// on both sides: one of the two sees the other, no wake-up is lost).
+    pub(crate) fn start_join(&self) -> bool {
+        self.joining.store(true, SeqCst);
+        fence(SeqCst);
+        self.children() == 0
     }
 
     /// Children still counted (not the scope's own hold).
