@@ -61,3 +61,10 @@ async fn a_task_left_behind_fails_the_test() {
         _ = running => {}
     }
 }
+
+/// The body's inner attributes stay the body's.
+#[taskgroup::test]
+async fn inner_attributes_stay_in_the_body() {
+    #![allow(unused_variables)]
+    let unused = 1;
+}

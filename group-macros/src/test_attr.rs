@@ -42,10 +42,16 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         ::taskgroup::testing::check_leaks_within(#bound, async move #block).await
     };
     let tokio_args = tokio_args.iter();
+    // syn keeps the body's inner attributes (`#![allow(…)]`) with the
+    // function's: they go back inside the braces.
+    let (inner, outer): (Vec<_>, Vec<_>) = attrs
+        .into_iter()
+        .partition(|attr| matches!(attr.style, syn::AttrStyle::Inner(_)));
     quote! {
         #[::taskgroup::__private::tokio::test(#(#tokio_args,)* crate = "::taskgroup::__private::tokio")]
-        #(#attrs)*
+        #(#outer)*
         #vis #sig {
+            #(#inner)*
             #body
         }
     }

@@ -373,6 +373,23 @@ fn check_nursery_pair(input: &TokenStream) -> Result<Checked, String> {
     }
 }
 
+/// `[args] item` for `#[taskgroup::test]`: never a panic; on a realistic
+/// input, items that keep the user's function (or an error next to it).
+fn check_test_attr_pair(input: &TokenStream) -> Result<Checked, String> {
+    let mut tokens = input.clone().into_iter();
+    let Some(TokenTree::Group(args)) = tokens.next() else {
+        return Ok(Checked::NoPanic);
+    };
+    let item: TokenStream = tokens.collect();
+    let output = no_panic(|| crate::test_attr::expand(args.stream(), item.clone()))
+        .map_err(|message| format!("panicked: {message}"))?;
+    if !realistic(input) || syn::parse2::<syn::Item>(item).is_err() {
+        return Ok(Checked::NoPanic);
+    }
+    parse_items(&output).map_err(|error| format!("output is not items ({error}): {output}"))?;
+    Ok(Checked::Output)
+}
+
 fn check_scope(input: &TokenStream) -> Result<Checked, String> {
     let output =
         no_panic(|| scope(input.clone())).map_err(|message| format!("panicked: {message}"))?;
@@ -582,6 +599,49 @@ fn corpus_args() -> Vec<TokenStream> {
         quote!(limit == 1),
         quote!(crate = self::tg, limit = { 3 }),
         quote!(limit = 8, name = "n", crate = crate::tg),
+        // Every option, alone, together, misspelt, repeated, malformed.
+        quote!(timeout = Duration::from_secs(1)),
+        quote!(timeout = secs(1), grace = Duration::from_millis(100)),
+        quote!(grace = d),
+        quote!(errors = all),
+        quote!(errors = first),
+        quote!(errors = some),
+        quote!(errors = "all"),
+        quote!(errors),
+        quote!(errors = all, errors = first),
+        quote!(timeout),
+        quote!(timeout = ),
+        quote!(grace = , limit = 1),
+        quote!(timeout = d, timeout = d),
+        quote!(
+            errors = all,
+            limit = 2,
+            timeout = d,
+            grace = g,
+            name = "all",
+            crate = ::taskgroup
+        ),
+        quote!(limit = Some(4), timeout = None),
+        quote!(name = concat!("a", "b"), grace = Duration::MAX),
+    ]
+}
+
+fn corpus_test_args() -> Vec<TokenStream> {
+    vec![
+        quote!(),
+        quote!(start_paused = true),
+        quote!(flavor = "multi_thread", worker_threads = 2),
+        quote!(leak_bound = Duration::from_millis(100)),
+        quote!(
+            leak_bound = d,
+            start_paused = true,
+            flavor = "current_thread"
+        ),
+        quote!(crate = "tokio"),
+        quote!(multi_thread),
+        quote!(leak_bound),
+        quote!(leak_bound = ),
+        quote!(flavor = "multi_thread",,),
     ]
 }
 
@@ -652,9 +712,49 @@ fn corpus_items() -> Vec<TokenStream> {
         quote!(
             const X: u8 = 1;
         ),
-        // Inner attributes (`#![allow(…)]` in the body) panic: see
-        // `regressions::nursery_inner_attribute`; add this back with the fix.
-        // quote!(async fn f() { #![allow(unused)] let a = 1; }),
+        quote!(
+            async fn f() {
+                #![allow(unused)]
+                let a = 1;
+            }
+        ),
+        // Every kind of task, their options, and scopes nested in bodies,
+        // tasks and closures.
+        quote! {
+            async fn kinds(data: &mut [u8]) -> Result<(), Error> {
+                spawn_blocking!(name = "hash", move || hash(&bytes));
+                spawn_background!(async { loop { tick().await; } });
+                for item in data.iter_mut() { spawn_scoped!(async move { *item += 1; }); }
+                let port = start!(|ready| async move { ready.send(1); serve().await });
+                spawn!(timeout = Duration::from_secs(1), name = "t", fetch());
+                try_spawn!(timeout = d, f()).ok_or(Error::Busy)?;
+                Ok(())
+            }
+        },
+        quote! {
+            async fn nested() -> Result<u32, E> {
+                let a = scope!(limit = 2; {
+                    spawn!(async {
+                        scope!(errors = all; {
+                            spawn!(scope! { spawn!(g()); 1 });
+                            Ok(())
+                        })
+                    });
+                    1
+                });
+                let f = |x| async move { scope! { spawn!(h(x)).await } };
+                Ok(a + f(1).await)
+            }
+        },
+        quote! {
+            async fn misuse() {
+                spawn_blocking!(timeout = d, || ());
+                spawn_scoped!();
+                start!(f());
+                start!(|| async {});
+                spawn_background!(name = , x);
+            }
+        },
         quote!(
             async fn f(self: Box<Self>) -> Self::Output {
                 spawn!(name = "x", g()).await
@@ -688,6 +788,14 @@ fn corpus_scope() -> Vec<TokenStream> {
         quote!(let x = detached!(spawn_local(f()));),
         quote!(#[allow(unused)] let x = try_spawn!(f()); cancel!(); x),
         quote!(limit = 2; { match x { _ => spawn!(async move { Ok(1) }) } }),
+        quote!(errors = all, timeout = d, grace = g; { spawn!(f()); Ok(()) }),
+        quote!(errors = all; { scope!(errors = all; { spawn!(g()); Ok(()) }) }),
+        quote!(timeout = d; { spawn_blocking!(|| 1); spawn_background!(tick()); Ok(()) }),
+        quote!(limit = n; { for x in &mut v { spawn_scoped!(async { *x += 1 }); } }),
+        quote!(name = "s"; { let p = start!(|ready| async move { ready.send(()); }); p }),
+        quote!(errors = all errors = all; {}),
+        quote!(timeout = ; {}),
+        quote!(grace; {}),
     ]
 }
 
@@ -697,6 +805,10 @@ fn corpus_spawn_prefixes() -> Vec<TokenStream> {
         quote!([::taskgroup] __tg_scope try_spawn true;),
         quote!([crate::tg] s spawn true;),
         quote!([tg] s other false;),
+        quote!([::taskgroup] __tg_scope spawn_blocking false;),
+        quote!([::taskgroup] __tg_scope spawn_background true;),
+        quote!([::taskgroup] __tg_scope spawn_scoped false;),
+        quote!([::taskgroup] __tg_scope start true;),
     ]
 }
 
@@ -721,6 +833,24 @@ fn corpus_spawn_tokens() -> Vec<TokenStream> {
             fetch(id).await?;
             Ok(())
         }),
+        quote!(timeout = Duration::from_secs(1), fetch(id)),
+        quote!(timeout = d, name = "t", async { loop {} }),
+        quote!(name = "t", timeout = d, timeout = d, f()),
+        quote!(timeout = , f()),
+        quote!(timeout f()),
+        quote!(move || hash(&bytes)),
+        quote!(name = "b", || -> Result<u8, E> { Ok(1) }),
+        quote!(|ready| async move {
+            ready.send(port);
+            serve().await
+        }),
+        quote!(|| async {}),
+        quote!(async move { *item += 1 }),
+        quote!(async {
+            loop {
+                tick().await;
+            }
+        }),
     ]
 }
 
@@ -736,6 +866,7 @@ fn fuzz_entry_points() {
     };
 
     let args = corpus_args();
+    let test_args = corpus_test_args();
     let items = corpus_items();
     let scopes = corpus_scope();
     let prefixes = corpus_spawn_prefixes();
@@ -774,6 +905,22 @@ fn fuzz_entry_points() {
             }
         }
         tally.run("#[nursery]", case, &quote!([#a] #i), &check_nursery_pair);
+
+        // `#[taskgroup::test(args)] item`.
+        let (mut a, mut i) = (rng.pick(&test_args).clone(), rng.pick(&items).clone());
+        if mutated {
+            match rng.below(3) {
+                0 => a = mutate(&mut rng, &a, &donors),
+                1 => i = mutate(&mut rng, &i, &donors),
+                _ => {}
+            }
+        }
+        tally.run(
+            "#[taskgroup::test]",
+            case,
+            &quote!([#a] #i),
+            &check_test_attr_pair,
+        );
 
         // `scope!(input)`.
         let input = if mutated {

@@ -200,3 +200,33 @@ fn misplaced_reports_one_error() {
         "{output}"
     );
 }
+
+/// Fuzzer, minimal input `#[taskgroup::test] async fn f() { #![allow] }`:
+/// the body's inner attribute, which syn keeps with the function's
+/// attributes, was printed before the function, where it is not an item
+/// attribute (the test did not compile). Fix: put inner attributes back
+/// inside the braces (`test_attr.rs`).
+#[test]
+fn test_attr_inner_attribute() {
+    let output = crate::test_attr::expand(
+        quote!(),
+        quote! {
+            async fn f() {
+                #![allow(unused_variables)]
+                let a = 1;
+            }
+        },
+    );
+    let file = parse_items(&output).expect("items");
+    assert!(!has_compile_error(&output), "{output}");
+    let syn::Item::Fn(function) = &file.items[0] else {
+        panic!("not a fn: {output}");
+    };
+    assert!(
+        function
+            .attrs
+            .iter()
+            .any(|attr| matches!(attr.style, syn::AttrStyle::Inner(_))),
+        "the inner attribute is not in the body: {output}"
+    );
+}
