@@ -4,7 +4,8 @@
 //! A case is a tree (nesting up to 6 deep, up to 50 children per scope) whose leaves succeed, fail or panic after a random
 //! time, hang until cancelled, or run a blocking closure; each scope has a
 //! random `limit` and `timeout`; the root is `errors = first` or
-//! `errors = all`, and its future may be dropped at a random instant. Each
+//! `errors = all`, may have a `grace` period, and its future may be
+//! dropped at a random instant. Each
 //! case runs on its own current-thread runtime on paused time, so the
 //! instants are exact. A model (`simulate`) computes, from the tree alone,
 //! what the root must return and at which instant: the first failure in
@@ -20,6 +21,9 @@
 //! * the root returns only after every leaf's future has been dropped (a
 //!   drop counter), and after a dropped root every leaf stops;
 //! * no deadlock: a case the model says ends, ends (paused time, bounded);
+//! * with a `grace` on the root: nothing differs before the first failure;
+//!   after it the root returns within the grace period, with that failure
+//!   or a panic raised during the clean-up;
 //! * the runtime's count of alive tasks is back to zero.
 //!
 //! CI: `cargo test --test random_trees` (500 cases). Longer:
@@ -65,6 +69,9 @@ struct Spec {
 struct Case {
     root: Spec,
     errors_all: bool,
+    /// The root's `grace` (ms): children run on after the first failure
+    /// for up to this long.
+    grace: Option<u64>,
     drop_at: Option<u64>,
 }
 
@@ -131,13 +138,15 @@ fn case() -> impl Strategy<Value = Case> {
     (
         spec(fan_out(tree())),
         any::<bool>(),
+        option::weighted(0.25, 1u64..5_000),
         option::weighted(0.3, 1u64..3_000),
     )
-        .prop_map(|(mut root, errors_all, drop_at)| {
+        .prop_map(|(mut root, errors_all, grace, drop_at)| {
             number(&mut root, &mut 0);
             Case {
                 root,
                 errors_all,
+                grace,
                 drop_at,
             }
         })
@@ -217,25 +226,27 @@ fn run_node(node: Node, ctx: Ctx) -> Boxed {
             }
             Node::Scope(spec) => {
                 drop(alive); // the nested scope's leaves are tracked themselves
-                run_scope(spec, ctx).await
+                run_scope(spec, None, ctx).await
             }
             Node::Blocking => unreachable!("spawned with spawn_blocking!"),
         }
     })
 }
 
-async fn run_scope(spec: Spec, ctx: Ctx) -> Result<(), E> {
+async fn run_scope(spec: Spec, grace: Option<u64>, ctx: Ctx) -> Result<(), E> {
     let (id, limit, timeout) = (spec.id, spec.limit, spec.timeout.map(Duration::from_millis));
-    let result: Result<(), E> = scope!(limit = limit, timeout = timeout; {
+    let grace = grace.map(Duration::from_millis);
+    let result: Result<(), E> = scope!(limit = limit, timeout = timeout, grace = grace; {
         spawn_children!(spec.children, ctx);
         Ok(())
     });
     result.map_err(|error| tag(error, id))
 }
 
-async fn run_root_all(spec: Spec, ctx: Ctx) -> Result<(), Vec<E>> {
+async fn run_root_all(spec: Spec, grace: Option<u64>, ctx: Ctx) -> Result<(), Vec<E>> {
     let (id, limit, timeout) = (spec.id, spec.limit, spec.timeout.map(Duration::from_millis));
-    let result: Result<(), Errors<E>> = scope!(errors = all, limit = limit, timeout = timeout; {
+    let grace = grace.map(Duration::from_millis);
+    let result: Result<(), Errors<E>> = scope!(errors = all, limit = limit, timeout = timeout, grace = grace; {
         spawn_children!(spec.children, ctx);
         Ok(())
     });
@@ -354,7 +365,9 @@ impl Model {
         }
     }
 
-    fn root(case: &Case, bound: u64) -> (Expected, u64, bool) {
+    /// How the root ends if nothing drops it, when, and whether two events
+    /// fell on the same millisecond.
+    fn natural(case: &Case) -> (Expected, Option<u64>, bool) {
         let mut model = Model { ambiguous: false };
         let (outcome, end) = model.scope(&case.root, 0, case.errors_all);
         let outcome = match outcome {
@@ -367,11 +380,16 @@ impl Model {
             ),
             other => other,
         };
+        (outcome, end, model.ambiguous)
+    }
+
+    fn root(case: &Case, bound: u64) -> (Expected, u64, bool) {
+        let (outcome, end, ambiguous) = Model::natural(case);
         let drop_at = case.drop_at.unwrap_or(bound);
         match end {
-            Some(end) if end < drop_at => (outcome, end, model.ambiguous),
+            Some(end) if end < drop_at => (outcome, end, ambiguous),
             Some(end) if end == drop_at => (Expected::Dropped, drop_at, true),
-            _ => (Expected::Dropped, drop_at, model.ambiguous),
+            _ => (Expected::Dropped, drop_at, ambiguous),
         }
     }
 }
@@ -388,6 +406,7 @@ struct Totals {
     ambiguous: usize,
     leaves: usize,
     faults: usize,
+    graced: usize,
     oks: usize,
     errors: usize,
     dropped: usize,
@@ -407,7 +426,7 @@ fn run_case(case: &Case, totals: &mut Totals) -> Result<(), TestCaseError> {
         let start = Instant::now();
         let drop_at = Duration::from_millis(case.drop_at.unwrap_or(BOUND_MS));
         let root: Pin<Box<dyn Future<Output = Expected> + Send>> = if case.errors_all {
-            let run = run_root_all(case.root.clone(), ctx.clone());
+            let run = run_root_all(case.root.clone(), case.grace, ctx.clone());
             Box::pin(async move {
                 match run.await {
                     Ok(()) => Expected::Ok,
@@ -415,7 +434,7 @@ fn run_case(case: &Case, totals: &mut Totals) -> Result<(), TestCaseError> {
                 }
             })
         } else {
-            let run = run_scope(case.root.clone(), ctx.clone());
+            let run = run_scope(case.root.clone(), case.grace, ctx.clone());
             Box::pin(async move {
                 match run.await {
                     Ok(()) => Expected::Ok,
@@ -457,6 +476,7 @@ fn run_case(case: &Case, totals: &mut Totals) -> Result<(), TestCaseError> {
 
     totals.cases += 1;
     totals.ambiguous += usize::from(ambiguous);
+    totals.graced += usize::from(case.grace.is_some());
     totals.leaves += ctx.tracker.started();
     totals.faults += ctx.faults.load(SeqCst);
     totals.dropped += usize::from(actual == Expected::Dropped);
@@ -476,9 +496,56 @@ fn run_case(case: &Case, totals: &mut Totals) -> Result<(), TestCaseError> {
         Expected::Dropped => {}
         _ => prop_assert!(panicked.is_empty(), "a panic was lost: {panicked:?}"),
     }
-    if !ambiguous {
-        prop_assert_eq!(&actual, &expected, "outcome");
-        prop_assert_eq!(took, expected_at, "instant of the outcome (ms)");
+    match case.grace {
+        Some(grace) if !ambiguous => check_grace(case, grace, &actual, took)?,
+        None if !ambiguous => {
+            prop_assert_eq!(&actual, &expected, "outcome");
+            prop_assert_eq!(took, expected_at, "instant of the outcome (ms)");
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// With a `grace` on the root, the model gives the first failure and its
+/// instant `f` (nothing differs before it); after it, children run on for
+/// up to `grace`: the root returns in `[f, f + grace]`, with the first
+/// failure, or with a panic raised during the clean-up (a panic is never
+/// lost). Without a failure, grace changes nothing.
+fn check_grace(case: &Case, grace: u64, actual: &Expected, took: u64) -> Result<(), TestCaseError> {
+    let (natural, end, _) = Model::natural(case);
+    let drop_at = case.drop_at.unwrap_or(BOUND_MS);
+    let Some(f) = end.filter(|f| *f < drop_at) else {
+        prop_assert_eq!(actual, &Expected::Dropped);
+        prop_assert_eq!(took, drop_at);
+        return Ok(());
+    };
+    let signalled = match &natural {
+        Expected::Ok => false,
+        Expected::Errors(errors) => errors.last() == Some(&E::Deadline(Some(case.root.id))),
+        _ => true,
+    };
+    if !signalled {
+        prop_assert_eq!(actual, &natural, "outcome without a failure");
+        prop_assert_eq!(took, f);
+        return Ok(());
+    }
+    prop_assert!(
+        (f..=f + grace).contains(&took),
+        "returned at {took} ms, failure at {f} ms, grace {grace} ms"
+    );
+    if *actual == Expected::Dropped {
+        prop_assert_eq!(took, drop_at, "dropped during the grace period");
+        return Ok(());
+    }
+    match (&natural, actual) {
+        (_, Expected::Panic(_)) => {}
+        (Expected::Err(first), Expected::Err(got)) => prop_assert_eq!(got, first),
+        (Expected::Errors(_), Expected::Errors(_)) => {}
+        (natural, actual) => prop_assert!(false, "model {natural:?}, got {actual:?}"),
+    }
+    if let (Expected::Panic(first), Expected::Panic(got)) = (&natural, actual) {
+        prop_assert_eq!(got, first, "the first panic is the one resumed");
     }
     Ok(())
 }
@@ -500,10 +567,12 @@ fn random_trees_keep_every_guarantee() {
     });
     let totals = totals.lock().unwrap();
     eprintln!(
-        "random trees: {} cases ({} ambiguous: invariants only), {} leaves, {} faults injected \
+        "random trees: {} cases ({} with a grace period, {} ambiguous: invariants only), {} leaves, \
+         {} faults injected \
          (errors and panics); outcomes: {} ok, {} errors, {} panics resumed, {} roots dropped; \
          leaks found: {}",
         totals.cases,
+        totals.graced,
         totals.ambiguous,
         totals.leaves,
         totals.faults,
