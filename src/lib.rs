@@ -81,6 +81,7 @@
 //! # }
 //! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub use taskgroup_macros::{nursery, scope, test};
 pub use taskgroup_runtime::{

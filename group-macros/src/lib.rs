@@ -9,6 +9,7 @@
 //! `expand` (the code both generate), `spawn` (the body of `spawn!`).
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod args;
 mod expand;
@@ -27,8 +28,32 @@ use proc_macro::TokenStream;
 /// `spawn!` / `try_spawn!` is joined before the function returns, the first
 /// failure cancels the others, and panics are resumed after the join.
 ///
-/// Options: `#[nursery(limit = n, name = "…", crate = path)]`.
-/// See the `taskgroup` crate documentation.
+/// Options: `#[nursery(limit = n, timeout = d, grace = d, errors = all,
+/// name = "…", crate = path)]`. See the `taskgroup` crate documentation.
+///
+/// ```
+/// use taskgroup::nursery;
+///
+/// #[nursery(limit = 2)]
+/// async fn parse_all(words: Vec<String>) -> Result<u32, std::num::ParseIntError> {
+///     let mut handles = Vec::new();
+///     for word in words {
+///         // At most 2 at a time: `spawn!` waits for a free slot.
+///         handles.push(spawn!(async move { word.parse::<u32>() }));
+///     }
+///     let mut total = 0;
+///     for handle in handles {
+///         total += handle.await;
+///     }
+///     Ok(total)
+/// } // every task has stopped here
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(parse_all(vec!["20".into(), "22".into()]).await, Ok(42));
+/// assert!(parse_all(vec!["20".into(), "x".into()]).await.is_err()); // the first error
+/// # }
+/// ```
 #[proc_macro_attribute]
 pub fn nursery(args: TokenStream, item: TokenStream) -> TokenStream {
     nursery::expand(args.into(), item.into()).into()
@@ -39,6 +64,27 @@ pub fn nursery(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `scope!(limit = 8; { … })`.
 ///
 /// See the `taskgroup` crate documentation.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+///
+/// let (a, b) = scope! {
+///     let a = spawn!(async { 20 });
+///     let b = spawn!(async { 22 });
+///     (a.await, b.await)
+/// }; // both tasks have stopped here
+/// assert_eq!(a + b, 42);
+///
+/// let failed: Result<(), &str> = scope!(name = "checks", limit = 4; {
+///     spawn!(async { Err::<(), _>("check 1 failed") }); // cancels the rest
+///     spawn!(std::future::pending::<Result<(), &str>>());
+///     Ok(())
+/// });
+/// assert_eq!(failed, Err("check 1 failed"));
+/// # }
+/// ```
 #[proc_macro]
 pub fn scope(input: TokenStream) -> TokenStream {
     scope_block::expand(input.into()).into()
@@ -48,9 +94,28 @@ pub fn scope(input: TokenStream) -> TokenStream {
 /// `taskgroup::testing::check_leaks`, so that the test fails, printing the
 /// tree of what is left, if a task it started is still alive after it.
 /// Takes `#[tokio::test]`'s arguments (`flavor`, `worker_threads`,
-/// `start_paused`).
+/// `start_paused`), and `leak_bound = <Duration>` (5 s by default): how long
+/// a task may outlive the test before it fails.
 ///
 /// See the `taskgroup` crate documentation.
+///
+/// ```
+/// # // A doc test cannot hold a `#[test]`: the same body, run by hand.
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// # taskgroup::testing::check_leaks(async {
+/// // #[taskgroup::test(start_paused = true)]
+/// // async fn fetches_in_parallel() {
+///     let total = taskgroup::scope! {
+///         let a = spawn!(async { 20 });
+///         let b = spawn!(async { 22 });
+///         a.await + b.await
+///     };
+///     assert_eq!(total, 42);
+/// // }
+/// # }).await;
+/// # }
+/// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     test_attr::expand(args.into(), item.into()).into()

@@ -112,6 +112,11 @@ pub fn cause() -> Option<Cause> {
 /// that keeps running: the body after `cancel!()`, or a future that must
 /// stop on its own, in `tokio::select!`. The future is `Send + 'static`.
 ///
+/// The scope is the one current where `cancelled()` is *called*, not where
+/// the future is first polled: `Shutdown::run(taskgroup::cancelled())`
+/// calls it outside the service's scope (it never completes); write
+/// `run(async { taskgroup::cancelled().await })`.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
@@ -139,6 +144,23 @@ pub fn cancelled() -> impl Future<Output = ()> + Send + 'static {
 /// The current scope's [`CancellationToken`], for libraries that take one.
 /// It is cancelled with the scope (and with every enclosing scope);
 /// cancelling it yourself does not cancel the scope.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// assert!(taskgroup::cancellation_token().is_none()); // outside any scope
+/// scope! {
+///     let token = taskgroup::cancellation_token().expect("inside a scope");
+///     spawn!(async move {
+///         // A library that takes a token stops with the scope.
+///         token.cancelled().await;
+///     });
+///     tokio::task::yield_now().await;
+///     cancel!();
+/// };
+/// # }
+/// ```
 pub fn cancellation_token() -> Option<CancellationToken> {
     with_current(|shared| shared.map(|s| s.token().child_token()))
 }

@@ -29,6 +29,18 @@ impl TaskId {
     }
 
     /// The number itself.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// scope! {
+    ///     let task = spawn!(async {});
+    ///     let id = task.info().id();
+    ///     assert_eq!(format!("{id}"), format!("#{}", id.as_u64()));
+    /// };
+    /// # }
+    /// ```
     pub fn as_u64(self) -> u64 {
         self.0
     }
@@ -44,6 +56,21 @@ impl fmt::Display for TaskId {
 /// (`spawn!(name = "fetch", fut)`), and where it was spawned.
 ///
 /// `Display` prints `task #7 "fetch" spawned at src/main.rs:12:9`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// scope! {
+///     let fetch = spawn!(name = "fetch", async {});
+///     let info = fetch.info().clone();
+///     assert_eq!(info.name(), Some("fetch"));
+///     assert_eq!(info.location().file(), file!());
+///     let shown = format!("task {} \"fetch\" spawned at ", info.id());
+///     assert!(info.to_string().starts_with(&shown));
+/// };
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct TaskInfo {
     id: TaskId,
@@ -61,15 +88,51 @@ impl TaskInfo {
     }
 
     /// The task's process-unique id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// scope! {
+    ///     let (a, b) = (spawn!(async {}), spawn!(async {}));
+    ///     assert!(a.info().id() < b.info().id(), "ids grow");
+    /// };
+    /// # }
+    /// ```
     pub fn id(&self) -> TaskId {
         self.id
     }
 
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// scope! {
+    ///     let page = spawn!(name = format!("page {}", 7), async {});
+    ///     assert_eq!(page.info().name(), Some("page 7"));
+    ///     assert_eq!(spawn!(async {}).info().name(), None);
+    /// };
+    /// # }
+    /// ```
     /// The name given with `spawn!(name = …, fut)`, if any.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
 
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// scope! {
+    ///     let line = line!() + 1;
+    ///     let task = spawn!(async {});
+    ///     let at = task.info().location();
+    ///     assert_eq!((at.file(), at.line()), (file!(), line));
+    /// };
+    /// # }
+    /// ```
     /// Where the task was spawned (the `spawn!` call).
     pub fn location(&self) -> &'static Location<'static> {
         self.location
@@ -87,6 +150,21 @@ impl fmt::Display for TaskInfo {
 }
 
 /// Where a scope was opened (`#[nursery]` fn or `scope!`) and its name, if any.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// taskgroup::enable_dump();
+/// scope!(name = "crawler"; {
+///     let dump = taskgroup::dump();
+///     let crawler = dump.scopes.iter().find(|s| s.scope.name() == Some("crawler"));
+///     let info = &crawler.expect("listed").scope;
+///     assert_eq!(info.location().file(), file!());
+///     assert!(info.to_string().starts_with("scope \"crawler\" at "));
+/// });
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ScopeInfo {
     name: Option<Arc<str>>,
@@ -98,12 +176,41 @@ impl ScopeInfo {
         ScopeInfo { name, location }
     }
 
-    /// The name given with `name = "…"`, if any.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// taskgroup::enable_dump();
+    /// let found = scope!(name = "indexer"; {
+    ///     let dump = taskgroup::dump();
+    ///     let found = dump.scopes.iter().any(|s| s.scope.name() == Some("indexer"));
+    ///     found
+    /// });
+    /// assert!(found);
+    /// # }
+    /// ```
+    /// The name given with `name = "…"`, if any (see [`ScopeInfo`]).
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
 
-    /// Where the scope is written.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// taskgroup::enable_dump();
+    /// let line = line!() + 1;
+    /// let at = scope!(name = "located"; {
+    ///     let dump = taskgroup::dump();
+    ///     let scope = dump.scopes.iter().find(|s| s.scope.name() == Some("located")).unwrap();
+    ///     (scope.scope.location().file(), scope.scope.location().line())
+    /// });
+    /// assert_eq!(at, (file!(), line));
+    /// # }
+    /// ```
+    /// Where the scope is written (see [`ScopeInfo`]).
     pub fn location(&self) -> &'static Location<'static> {
         self.location
     }
@@ -193,6 +300,27 @@ pub enum Cause {
 impl Cause {
     /// The innermost cause: follows [`Cause::Parent`] to the scope where the
     /// cancellation started.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, Cause};
+    /// scope! {
+    ///     spawn!(async {
+    ///         scope! {
+    ///             spawn!(async {
+    ///                 taskgroup::cancelled().await;
+    ///                 let cause = taskgroup::cause().unwrap();
+    ///                 assert!(matches!(cause, Cause::Parent(_))); // from the outer scope
+    ///                 assert!(matches!(cause.root(), Cause::Cancelled { .. })); // its cancel!()
+    ///             });
+    ///         };
+    ///     });
+    ///     tokio::task::yield_now().await;
+    ///     cancel!();
+    /// };
+    /// # }
+    /// ```
     pub fn root(&self) -> &Cause {
         match self {
             Cause::Parent(inner) => inner.root(),
@@ -201,6 +329,24 @@ impl Cause {
     }
 
     /// The task at the origin of the cancellation, if a task caused it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let result: Result<(), &str> = scope! {
+    ///     spawn!(name = "db", async { Err::<(), _>("down") });
+    ///     spawn!(async {
+    ///         taskgroup::cancelled().await;
+    ///         let cause = taskgroup::cause().unwrap();
+    ///         assert_eq!(cause.task().and_then(|task| task.name()), Some("db"));
+    ///         Ok::<_, &str>(())
+    ///     });
+    ///     Ok(())
+    /// };
+    /// assert_eq!(result, Err("down"));
+    /// # }
+    /// ```
     pub fn task(&self) -> Option<&TaskInfo> {
         match self.root() {
             Cause::TaskFailed(task) | Cause::TaskPanicked { task, .. } => Some(task),

@@ -77,6 +77,18 @@ impl<E: From<Elapsed> + Send + 'static> DeadlineError for E {
     label = "not a `Duration`",
     note = "e.g. `timeout = Duration::from_secs(5)`, or `timeout = config.timeout` with an `Option<Duration>` (`None`: no time limit)"
 )]
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::{scope, Elapsed};
+/// let configured: Option<Duration> = None; // no time limit
+/// let a: Result<u8, Elapsed> = scope!(timeout = configured; { Ok(1) });
+/// let b: Result<u8, Elapsed> = scope!(timeout = Duration::from_secs(5), grace = configured; { Ok(2) });
+/// assert_eq!((a, b), (Ok(1), Ok(2)));
+/// # }
+/// ```
 pub trait IntoTimeout {
     /// `None` for no time limit.
     fn into_timeout(self) -> Option<Duration>;

@@ -47,6 +47,17 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 /// startup). `taskgroup::shutdown::Shutdown` and
 /// `taskgroup::testing::check_leaks` call it themselves. Costs one lock of a
 /// per-thread shard when a scope opens and when it stops.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// taskgroup::enable_dump(); // first thing in main()
+/// scope!(name = "recorded"; {
+///     assert!(taskgroup::dump().to_string().contains("scope \"recorded\""));
+/// });
+/// # }
+/// ```
 pub fn enable_dump() {
     ENABLED.store(true, Relaxed);
 }
@@ -74,6 +85,25 @@ pub(crate) fn leave(key: usize) {
 }
 
 /// A live task of a scope.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::scope;
+/// taskgroup::enable_dump();
+/// scope!(name = "server"; {
+///     spawn!(name = "accept", std::future::pending::<()>());
+///     tokio::time::sleep(Duration::from_secs(2)).await;
+///     let dump = taskgroup::dump();
+///     let server = dump.scopes.iter().find(|s| s.scope.name() == Some("server")).unwrap();
+///     let accept = &server.tasks[0];
+///     assert_eq!(accept.task.name(), Some("accept"));
+///     assert_eq!((accept.state, accept.age), ("running", Duration::from_secs(2)));
+///     cancel!();
+/// });
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct TaskDump {
     /// Id, name, spawn location.
@@ -90,6 +120,25 @@ pub struct TaskDump {
 }
 
 /// One live scope, with its tasks and its nested scopes.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::scope;
+/// taskgroup::enable_dump();
+/// scope!(name = "server"; {
+///     spawn!(name = "accept", std::future::pending::<()>());
+///     tokio::time::sleep(Duration::from_secs(2)).await;
+///     let dump = taskgroup::dump();
+///     let server = dump.scopes.iter().find(|s| s.scope.name() == Some("server")).unwrap();
+///     assert_eq!((server.state, server.children), ("running", 1));
+///     assert_eq!(server.age, Duration::from_secs(2));
+///     assert!(server.scopes.is_empty()); // no nested scope
+///     cancel!();
+/// });
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct ScopeDump {
     /// Name and location.
@@ -109,6 +158,23 @@ pub struct ScopeDump {
 }
 
 /// The live scopes of the process, as trees (see [`dump`]).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::scope;
+/// taskgroup::enable_dump();
+/// scope!(name = "server"; {
+///     spawn!(name = "accept", std::future::pending::<()>());
+///     tokio::time::sleep(Duration::from_secs(2)).await;
+///     let dump = taskgroup::dump();
+///     print!("{dump}"); // the indented tree
+///     assert!(dump.to_string().contains("\"accept\" spawned at"));
+///     cancel!();
+/// });
+/// # }
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Dump {
     /// Outermost scopes.
@@ -117,6 +183,16 @@ pub struct Dump {
 
 impl Dump {
     /// No scope is alive.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// taskgroup::enable_dump();
+    /// let dump_inside = scope! { taskgroup::dump() };
+    /// assert!(!dump_inside.is_empty()); // this scope, at least
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.scopes.is_empty()
     }

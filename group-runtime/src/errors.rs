@@ -8,6 +8,26 @@ use crate::cause::TaskInfo;
 
 /// One failure of a scope with `errors = all`: the error, and the task that
 /// returned it (`None` for the scope's body or its deadline).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::{scope, Errors};
+/// let result: Result<(), Errors<String>> = scope!(errors = all; {
+///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+///     spawn!(name = "b", async {
+///         tokio::task::yield_now().await; // fails after "a"
+///         Err::<(), _>("b failed".to_owned())
+///     });
+///     Ok(())
+/// });
+/// let errors = result.unwrap_err();
+/// let first = errors.iter().next().unwrap();
+/// assert_eq!(first.error(), "a failed");
+/// assert_eq!(first.task().and_then(|task| task.name()), Some("a"));
+/// assert!(first.to_string().ends_with(": a failed")); // task #… "a" spawned at …: a failed
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Failure<E> {
     error: E,
@@ -20,17 +40,72 @@ impl<E> Failure<E> {
     }
 
     /// The error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, Errors};
+    /// let result: Result<(), Errors<String>> = scope!(errors = all; {
+    ///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+    ///     spawn!(name = "b", async {
+    ///         tokio::task::yield_now().await; // fails after "a"
+    ///         Err::<(), _>("b failed".to_owned())
+    ///     });
+    ///     Ok(())
+    /// });
+    /// let errors = result.unwrap_err();
+    /// let errors: Vec<&String> = errors.iter().map(|failure| failure.error()).collect();
+    /// assert_eq!(errors, ["a failed", "b failed"]);
+    /// # }
+    /// ```
     pub fn error(&self) -> &E {
         &self.error
     }
 
     /// The task that failed (name, id, spawn location); `None` when the
     /// body returned the error or the scope's `timeout` elapsed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, Errors};
+    /// let result: Result<(), Errors<String>> = scope!(errors = all; {
+    ///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+    ///     tokio::task::yield_now().await;
+    ///     Err("the body failed".to_owned())
+    /// });
+    /// let tasks: Vec<Option<&str>> = result
+    ///     .as_ref()
+    ///     .unwrap_err()
+    ///     .iter()
+    ///     .map(|failure| failure.task().and_then(|task| task.name()))
+    ///     .collect();
+    /// assert_eq!(tasks, [Some("a"), None]); // the body's error has no task
+    /// # }
+    /// ```
     pub fn task(&self) -> Option<&TaskInfo> {
         self.task.as_ref()
     }
 
     /// The error, by value.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, Errors};
+    /// let result: Result<(), Errors<String>> = scope!(errors = all; {
+    ///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+    ///     spawn!(name = "b", async {
+    ///         tokio::task::yield_now().await; // fails after "a"
+    ///         Err::<(), _>("b failed".to_owned())
+    ///     });
+    ///     Ok(())
+    /// });
+    /// let errors = result.unwrap_err();
+    /// let owned: Vec<String> = errors.into_iter().map(|failure| failure.into_error()).collect();
+    /// assert_eq!(owned, ["a failed", "b failed"]);
+    /// # }
+    /// ```
     pub fn into_error(self) -> E {
         self.error
     }
@@ -78,26 +153,107 @@ impl<E> Errors<E> {
     }
 
     /// How many failures.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, Errors};
+    /// let result: Result<(), Errors<String>> = scope!(errors = all; {
+    ///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+    ///     spawn!(name = "b", async {
+    ///         tokio::task::yield_now().await; // fails after "a"
+    ///         Err::<(), _>("b failed".to_owned())
+    ///     });
+    ///     Ok(())
+    /// });
+    /// let errors = result.unwrap_err();
+    /// assert_eq!(errors.len(), 2);
+    /// # }
+    /// ```
     pub fn len(&self) -> usize {
         self.failures.len()
     }
 
     /// `false`, except from a `first_ok` given no future at all.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let errors = taskgroup::first_ok(Vec::<std::future::Ready<Result<(), ()>>>::new())
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(errors.is_empty()); // nothing was tried
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.failures.is_empty()
     }
 
     /// The first error in time (`None` only when empty).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, Errors};
+    /// let result: Result<(), Errors<String>> = scope!(errors = all; {
+    ///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+    ///     spawn!(name = "b", async {
+    ///         tokio::task::yield_now().await; // fails after "a"
+    ///         Err::<(), _>("b failed".to_owned())
+    ///     });
+    ///     Ok(())
+    /// });
+    /// let errors = result.unwrap_err();
+    /// assert_eq!(errors.first().map(String::as_str), Some("a failed"));
+    /// # }
+    /// ```
     pub fn first(&self) -> Option<&E> {
         self.failures.first().map(Failure::error)
     }
 
     /// The failures, in the order they happened.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, Errors};
+    /// let result: Result<(), Errors<String>> = scope!(errors = all; {
+    ///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+    ///     spawn!(name = "b", async {
+    ///         tokio::task::yield_now().await; // fails after "a"
+    ///         Err::<(), _>("b failed".to_owned())
+    ///     });
+    ///     Ok(())
+    /// });
+    /// let errors = result.unwrap_err();
+    /// for failure in errors.iter() {
+    ///     eprintln!("{failure}"); // task #… "a" spawned at src/main.rs:…: a failed
+    /// }
+    /// assert_eq!(errors.iter().count(), 2);
+    /// # }
+    /// ```
     pub fn iter(&self) -> std::slice::Iter<'_, Failure<E>> {
         self.failures.iter()
     }
 
     /// The errors alone, in the order they happened.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, Errors};
+    /// let result: Result<(), Errors<String>> = scope!(errors = all; {
+    ///     spawn!(name = "a", async { Err::<(), _>("a failed".to_owned()) });
+    ///     spawn!(name = "b", async {
+    ///         tokio::task::yield_now().await; // fails after "a"
+    ///         Err::<(), _>("b failed".to_owned())
+    ///     });
+    ///     Ok(())
+    /// });
+    /// let errors = result.unwrap_err();
+    /// assert_eq!(errors.into_errors(), ["a failed", "b failed"]);
+    /// # }
+    /// ```
     pub fn into_errors(self) -> Vec<E> {
         self.failures.into_iter().map(Failure::into_error).collect()
     }

@@ -132,7 +132,22 @@ outside_scope_only! {$
     /// signals (`Result<V, StartError<E>>`). A child that fails or ends
     /// before signalling makes `start!` fail, not the scope; after the
     /// signal it is an ordinary child. **Only inside** a `#[nursery]` async
-    /// fn or a `scope!` block. See [`Ready`](crate::Ready) for an example.
+    /// fn or a `scope!` block. [`Ready`](crate::Ready) has a server example.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::{scope, StartError};
+    /// scope! {
+    ///     let config: Result<&str, StartError<()>> = start!(|ready| async move {
+    ///         ready.send("loaded"); // initialised
+    ///         taskgroup::cancelled().await; // runs on as an ordinary child
+    ///     });
+    ///     assert_eq!(config, Ok("loaded"));
+    ///     cancel!();
+    /// };
+    /// # }
+    /// ```
     start;
 
     /// Cancels every child of the enclosing scope and refuses new ones; the body

@@ -73,11 +73,38 @@ impl<'scope, T> TaskHandle<'scope, T> {
     }
 
     /// Who the task is: id, name, spawn location.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// scope! {
+    ///     let task = spawn!(name = "fetch", async {});
+    ///     assert_eq!(task.info().name(), Some("fetch"));
+    /// };
+    /// # }
+    /// ```
     pub fn info(&self) -> &TaskInfo {
         &self.info
     }
 
     /// `true` once the task has stopped (finished, failed or cancelled).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let (release, released) = tokio::sync::oneshot::channel::<()>();
+    /// scope! {
+    ///     let task = spawn!(async move { released.await.ok(); });
+    ///     assert!(!task.is_finished());
+    ///     release.send(()).unwrap();
+    ///     while !task.is_finished() {
+    ///         tokio::task::yield_now().await;
+    ///     }
+    /// };
+    /// # }
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.join.as_ref().is_none_or(JoinHandle::is_finished)
     }

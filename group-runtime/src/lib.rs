@@ -2,7 +2,7 @@
 //! cancellation. Use it through the `taskgroup` crate, whose macros
 //! (`#[nursery]`, `scope!`) generate the calls into this one.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod ambient;
 mod blocking;

@@ -16,6 +16,23 @@ use tokio::time::Instant;
 use crate::cause::TaskInfo;
 
 /// What a child is.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::{scope, TaskKind};
+/// taskgroup::enable_dump();
+/// scope!(name = "kinds"; {
+///     spawn!(std::future::pending::<()>());
+///     spawn_background!(std::future::pending::<()>());
+///     let dump = taskgroup::dump();
+///     let scope = dump.scopes.iter().find(|s| s.scope.name() == Some("kinds")).unwrap();
+///     let kinds: Vec<TaskKind> = scope.tasks.iter().map(|task| task.kind).collect();
+///     assert_eq!(kinds, [TaskKind::Task, TaskKind::Background]);
+///     cancel!();
+/// });
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskKind {
     /// `spawn!` / `try_spawn!` / `start!`: a tokio task, joined.
@@ -29,6 +46,14 @@ pub enum TaskKind {
 
 impl TaskKind {
     /// `"task"`, `"background"` or `"blocking"`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::TaskKind;
+    /// assert_eq!(TaskKind::Blocking.as_str(), "blocking");
+    /// # }
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             TaskKind::Task => "task",

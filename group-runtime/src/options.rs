@@ -12,6 +12,18 @@ use crate::deadline::IntoTimeout;
 ///
 /// A runtime value of `0` panics when the scope opens, with a message that
 /// names the scope: a limit of zero would never let a task start.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::num::NonZeroUsize;
+/// use taskgroup::scope;
+/// let configured: Option<usize> = None; // e.g. from a config file: no limit
+/// scope!(limit = configured; { spawn!(async {}); });
+/// scope!(limit = 8; { spawn!(async {}); });
+/// scope!(limit = NonZeroUsize::new(2).unwrap(); { spawn!(async {}); });
+/// # }
+/// ```
 pub trait IntoLimit {
     /// `None` for no limit.
     fn into_limit(self) -> Option<usize>;

@@ -19,6 +19,20 @@
 //!   millions); one task per worker, not per item;
 //! * `spawn!` in a scope with `limit = n`: a handful of heterogeneous tasks,
 //!   each with its own handle, or when items arrive from the body over time.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use taskgroup::pool;
+//! // 1,000 items, 8 at a time, results in input order.
+//! let squares = pool::map(0..1000u64, 8, |n| async move { n * n }).await;
+//! assert_eq!(squares[999], 998_001);
+//! // The first error cancels the other workers and is the result.
+//! let parsed: Result<Vec<u32>, _> =
+//!     pool::try_map(["1", "2", "x"], 2, |s| async move { s.parse::<u32>() }).await;
+//! assert!(parsed.is_err());
+//! # }
+//! ```
 
 use std::convert::Infallible;
 use std::future::{pending, Future};

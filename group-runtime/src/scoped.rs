@@ -96,6 +96,24 @@ impl<'a> ScopedSet<'a> {
 }
 
 /// The handle of a scoped child: `.await` it for the child's value.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// let words = vec!["alpha".to_owned(), "beta".to_owned()];
+/// let total = scope! {
+///     // Scoped children borrow `words`: no clone, no `Arc`.
+///     let lengths: Vec<_> = words.iter().map(|word| spawn_scoped!(async { word.len() })).collect();
+///     let mut total = 0;
+///     for length in lengths {
+///         total += length.await;
+///     }
+///     total
+/// };
+/// assert_eq!(total, 9);
+/// # }
+/// ```
 pub struct ScopedHandle<'a, T> {
     value: Rc<Cell<Option<T>>>,
     done: Rc<Cell<bool>>,
@@ -105,6 +123,19 @@ pub struct ScopedHandle<'a, T> {
 
 impl<T> ScopedHandle<'_, T> {
     /// Who the task is: id, name, spawn location.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let data = [1, 2, 3];
+    /// scope! {
+    ///     let sum = spawn_scoped!(name = "sum", async { data.iter().sum::<i32>() });
+    ///     assert_eq!(sum.info().name(), Some("sum"));
+    ///     assert_eq!(sum.await, 6);
+    /// };
+    /// # }
+    /// ```
     pub fn info(&self) -> &TaskInfo {
         &self.info
     }

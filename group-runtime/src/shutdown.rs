@@ -8,6 +8,29 @@
 //! finishes on its own. Phase 3 (the drain time is over): the tree of what
 //! is still alive is captured (and printed to stderr), then everything is
 //! dropped.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread", start_paused = true)]
+//! # async fn main() {
+//! use std::process::ExitCode;
+//! use std::time::Duration;
+//! use taskgroup::shutdown::Shutdown;
+//!
+//! // #[tokio::main] async fn main() -> ExitCode {
+//! let shutdown = Shutdown::new(Duration::from_secs(10)); // SIGINT / SIGTERM, 10 s drain
+//! # let shutdown = shutdown.without_signals();
+//! # shutdown.trigger().shutdown();
+//! let outcome = shutdown
+//!     .run(async {
+//!         // serve() until `taskgroup::cancelled()` completes
+//!         taskgroup::cancelled().await;
+//!     })
+//!     .await;
+//! let status: ExitCode = outcome.exit_code(); // 1 if work had to be aborted
+//! # assert_eq!(status, ExitCode::SUCCESS);
+//! // }
+//! # }
+//! ```
 
 use std::convert::Infallible;
 use std::future::{poll_fn, Future};
@@ -26,6 +49,32 @@ use crate::options::Options;
 use crate::scope::Scope;
 
 /// How a service run by [`Shutdown::run`] ended.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::shutdown::{Outcome, Shutdown};
+/// let shutdown = Shutdown::new(Duration::from_secs(5)).without_signals();
+/// let trigger = shutdown.trigger();
+/// let outcome = shutdown
+///     .run(async move {
+///         trigger.shutdown();
+///         taskgroup::scope! {
+///             spawn!(name = "stuck", std::future::pending::<()>()); // ignores the drain
+///         };
+///     })
+///     .await;
+/// match &outcome {
+///     Outcome::Aborted { reason, still_alive } => {
+///         assert_eq!(*reason, "trigger");
+///         assert!(still_alive.to_string().contains("\"stuck\""));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// assert_eq!(outcome.exit_code(), std::process::ExitCode::from(1));
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum Outcome<T> {
     /// The service returned on its own, before any shutdown request.
@@ -50,6 +99,18 @@ pub enum Outcome<T> {
 
 impl<T> Outcome<T> {
     /// The process's exit status: success unless work had to be aborted.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::process::ExitCode;
+    /// use std::time::Duration;
+    /// use taskgroup::shutdown::Shutdown;
+    /// // fn main() -> ExitCode { … Shutdown::new(drain).run(serve()).await.exit_code() }
+    /// let outcome = Shutdown::new(Duration::from_secs(5)).run(async { "done" }).await;
+    /// assert_eq!(outcome.exit_code(), ExitCode::SUCCESS);
+    /// # }
+    /// ```
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Outcome::Finished(_) | Outcome::Drained { .. } => ExitCode::SUCCESS,
@@ -60,11 +121,44 @@ impl<T> Outcome<T> {
 
 /// Requests the shutdown of a [`Shutdown::run`] (cloneable; for tests, or a
 /// `/shutdown` endpoint).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::shutdown::{Outcome, Shutdown};
+/// let shutdown = Shutdown::new(Duration::from_secs(5)).without_signals();
+/// let trigger = shutdown.trigger(); // e.g. kept by a `/shutdown` endpoint
+/// let outcome = shutdown
+///     .run(async move {
+///         taskgroup::scope! {
+///             spawn!(async move { trigger.shutdown() });
+///             taskgroup::cancelled().await; // the service stops accepting
+///         };
+///     })
+///     .await;
+/// assert!(matches!(outcome, Outcome::Drained { reason: "trigger", .. }));
+/// # }
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Trigger(CancellationToken);
 
 impl Trigger {
     /// Starts the shutdown (idempotent).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskgroup::shutdown::Shutdown;
+    /// let shutdown = Shutdown::new(Duration::from_secs(5)).without_signals();
+    /// let trigger = shutdown.trigger();
+    /// trigger.shutdown();
+    /// trigger.shutdown(); // idempotent
+    /// let outcome = shutdown.run(async { taskgroup::cancelled().await }).await;
+    /// assert_eq!(outcome.exit_code(), std::process::ExitCode::SUCCESS);
+    /// # }
+    /// ```
     pub fn shutdown(&self) {
         self.0.cancel();
     }
@@ -101,6 +195,18 @@ impl Shutdown {
     /// A shutdown that waits up to `drain` for work to finish once
     /// requested, listening to SIGINT (Ctrl-C) and, on Unix, SIGTERM.
     /// Enables [`crate::dump()`] (the report of what outlives the drain).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskgroup::shutdown::Shutdown;
+    /// // Up to 10 s for requests in flight after SIGINT / SIGTERM.
+    /// let shutdown = Shutdown::new(Duration::from_secs(10));
+    /// let outcome = shutdown.run(async { /* the service */ }).await;
+    /// assert_eq!(outcome.exit_code(), std::process::ExitCode::SUCCESS);
+    /// # }
+    /// ```
     pub fn new(drain: Duration) -> Self {
         crate::dump::enable_dump();
         Shutdown {
@@ -111,18 +217,58 @@ impl Shutdown {
     }
 
     /// Only [`Shutdown::trigger`] starts the shutdown (tests, embedded use).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskgroup::shutdown::{Outcome, Shutdown};
+    /// // In a test: only the trigger stops the service.
+    /// let shutdown = Shutdown::new(Duration::from_secs(1)).without_signals();
+    /// shutdown.trigger().shutdown();
+    /// let outcome = shutdown.run(async { taskgroup::cancelled().await }).await;
+    /// assert!(matches!(outcome, Outcome::Drained { .. }));
+    /// # }
+    /// ```
     pub fn without_signals(mut self) -> Self {
         self.signals = false;
         self
     }
 
     /// A handle that starts the shutdown.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskgroup::shutdown::Shutdown;
+    /// let shutdown = Shutdown::new(Duration::from_secs(1)).without_signals();
+    /// let (first, second) = (shutdown.trigger(), shutdown.trigger()); // clones
+    /// second.shutdown();
+    /// drop(first);
+    /// let outcome = shutdown.run(async { taskgroup::cancelled().await }).await;
+    /// assert_eq!(outcome.exit_code(), std::process::ExitCode::SUCCESS);
+    /// # }
+    /// ```
     pub fn trigger(&self) -> Trigger {
         self.trigger.clone()
     }
 
     /// Runs `service` as the body of a root scope until it returns, or
     /// until a shutdown request and the drain that follows.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use taskgroup::shutdown::{Outcome, Shutdown};
+    /// let outcome = Shutdown::new(Duration::from_secs(10))
+    ///     .without_signals()
+    ///     .run(async { 42 }) // returns on its own: no shutdown needed
+    ///     .await;
+    /// assert!(matches!(outcome, Outcome::Finished(42)));
+    /// # }
+    /// ```
     #[track_caller]
     pub fn run<F: Future>(self, service: F) -> impl Future<Output = Outcome<F::Output>> {
         let location = Location::caller();

@@ -48,6 +48,21 @@ pub struct Ready<V> {
 
 impl<V> Ready<V> {
     /// Signals that the task is initialised: `start!` returns `value`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// scope! {
+    ///     let answer: Result<u32, taskgroup::StartError<()>> = start!(|ready| async move {
+    ///         ready.send(42); // initialised: `start!` returns 42 now
+    ///         taskgroup::cancelled().await; // and the task goes on
+    ///     });
+    ///     assert_eq!(answer, Ok(42));
+    ///     cancel!();
+    /// };
+    /// # }
+    /// ```
     pub fn send(self, value: V) {
         self.signalled.store(true, SeqCst);
         let _ = self.value.send(value);
@@ -62,6 +77,23 @@ impl<V> fmt::Debug for Ready<V> {
 
 /// Why `start!` has no value: the child failed, or ended (returned, or was
 /// cancelled) before calling [`Ready::send`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::{scope, StartError};
+/// let result: Result<(), String> = scope! {
+///     let failed = start!(|_ready: taskgroup::Ready<u16>| async {
+///         Err::<(), _>("port in use".to_owned())
+///     });
+///     assert_eq!(failed, Err(StartError::Failed("port in use".to_owned())));
+///     let ended: Result<u16, StartError<String>> = start!(|_ready: taskgroup::Ready<u16>| async {});
+///     assert_eq!(ended, Err(StartError::Ended));
+///     Ok(()) // neither failure failed the scope
+/// };
+/// assert_eq!(result, Ok(()));
+/// # }
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub enum StartError<E> {
     /// The child returned this error before signalling; the scope does not

@@ -7,6 +7,21 @@
 //! future has returned, something still has not stopped after a bound
 //! (a blocking task ignoring cancellation, a straggler stuck in a
 //! synchronous call), the test fails with the tree of what is still alive.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use taskgroup::{scope, testing::check_leaks};
+//!
+//! // #[tokio::test] async fn fetches_in_parallel() { — or `#[taskgroup::test]`
+//! check_leaks(async {
+//!     let total = scope! { spawn!(async { 20 }).await + spawn!(async { 22 }).await };
+//!     assert_eq!(total, 42);
+//! })
+//! .await;
+//! // }
+//! # }
+//! ```
 
 use std::convert::Infallible;
 use std::future::{poll_fn, Future};
@@ -23,6 +38,15 @@ use crate::scope::Scope;
 
 /// How long [`check_leaks`] waits, after the test's future has returned,
 /// for everything it started to stop.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::testing::{check_leaks, DEFAULT_BOUND};
+/// assert_eq!(DEFAULT_BOUND, std::time::Duration::from_secs(5));
+/// check_leaks(async { /* a test whose stragglers get 5 s to stop */ }).await;
+/// # }
+/// ```
 pub const DEFAULT_BOUND: Duration = Duration::from_secs(5);
 
 /// Runs `test` inside a root scope and fails (panics with
@@ -53,6 +77,20 @@ pub fn check_leaks<F: Future>(test: F) -> impl Future<Output = F::Output> {
 }
 
 /// [`check_leaks`] with another bound.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::time::Duration;
+/// use taskgroup::{scope, testing::check_leaks_within};
+/// // Stragglers must stop within 100 ms of the test's end.
+/// let total = check_leaks_within(Duration::from_millis(100), async {
+///     scope! { spawn!(async { 40 }).await + 2 }
+/// })
+/// .await;
+/// assert_eq!(total, 42);
+/// # }
+/// ```
 #[track_caller]
 pub fn check_leaks_within<F: Future>(bound: Duration, test: F) -> impl Future<Output = F::Output> {
     let location = Location::caller();
