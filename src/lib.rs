@@ -29,18 +29,68 @@
 //! # }
 //! ```
 //!
-//! For the same work over many items, [`pool`] runs a fixed number of worker
-//! tasks over an iterator, with the same error, panic and cancellation
-//! semantics, and returns the results in input order.
+//! ## A guided tour
 //!
-//! Options, the same on `#[nursery(…)]` and `scope!(…; { … })`: `limit = n`
-//! (at most `n` children at once), `timeout = d` (fails with [`Elapsed`]),
-//! `grace = d` (cancellation waits up to `d` for children to finish on
-//! their own), `errors = all` (collect every error in [`Errors`] instead of
-//! cancelling), `name = "…"`. Task kinds: [`spawn!`], [`try_spawn!`],
-//! [`spawn_scoped!`] (borrowing), [`spawn_blocking!`], [`spawn_background!`],
-//! [`start!`]; [`first_ok`] races attempts.
+//! **Fan out** — above: `spawn!` starts a task of the scope and returns a
+//! [`TaskHandle`]; the scope joins every task at its closing brace, awaited
+//! or not. [`scope!`] is the same inline, as an expression.
 //!
+//! **Bound** — `limit = n`: at most `n` tasks at once, `spawn!` waits for a
+//! slot (backpressure); [`try_spawn!`] does not wait (`None`: shed the load).
+//! For the same work over many items, [`pool`] runs `n` workers over an
+//! iterator, results in input order, much cheaper than a task per item.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use taskgroup::{pool, scope};
+//! let pages: Vec<u32> = (1..=100).collect();
+//! let sizes = pool::map(pages, 8, |page| async move { page * 1024 }).await;
+//! assert_eq!(sizes[0], 1024);
+//!
+//! scope!(limit = 4; {
+//!     for page in 1..=100u32 {
+//!         spawn!(async move { page * 1024 }); // at most 4 at a time
+//!     }
+//! });
+//! # }
+//! ```
+//!
+//! **Cancel** — the first failure cancels the other tasks (errgroup's
+//! `WithContext`); [`cancel!`] cancels them when the body has what it
+//! needs. Cancellation is ambient: any code inside a task can ask
+//! [`cancelled`], [`is_cancelled`], [`cause`] (why: which task failed,
+//! where), with no context passed by hand, and it flows down nested scopes.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use taskgroup::scope;
+//! let first = scope! {
+//!     let (found, mut rx) = tokio::sync::mpsc::channel(1);
+//!     for mirror in ["a", "b", "c"] {
+//!         let found = found.clone();
+//!         spawn!(async move { let _ = found.send(mirror).await; });
+//!     }
+//!     let first = rx.recv().await;
+//!     cancel!(); // we have what we need: the other mirrors stop
+//!     first
+//! };
+//! assert!(first.is_some());
+//! # }
+//! ```
+//!
+//! **Collect every error** — `errors = all` returns [`Errors`]: every
+//! failure in order, each with the task's name and spawn location; nothing
+//! is cancelled. [`first_ok`] is the opposite: the first success wins.
+//!
+//! **Time limits** — `timeout = d` on a scope or a task fails with
+//! [`Elapsed`]; `grace = d` lets cancelled tasks finish their clean-up for
+//! up to `d` before they are aborted.
+//!
+//! The options are the same on `#[nursery(…)]` and `scope!(…; { … })`:
+//! `limit = n`, `timeout = d`, `grace = d`, `errors = all`, `name = "…"`
+//! (shown in [`dump()`], [`Cause`] and panics), all at once here:
 //! ```
 //! use std::time::Duration;
 //! use taskgroup::{scope, Elapsed, Errors};
@@ -80,6 +130,47 @@
 //! assert_eq!(down, ["host 2", "host 4"]);
 //! # }
 //! ```
+//!
+//! **Kinds of task** — [`spawn!`] (parallel, `Send + 'static`),
+//! [`spawn_scoped!`] (borrows from the body, polled with it),
+//! [`spawn_blocking!`] (a closure on tokio's blocking pool),
+//! [`spawn_background!`] (cancelled, not awaited, when the body is done),
+//! [`start!`] (waits until the task says it is ready).
+//!
+//! **Test for leaks** — `#[taskgroup::test]` is `#[tokio::test]` with the
+//! [`testing`] leak check: the test fails, printing the task tree, if
+//! anything it started outlives it.
+//!
+//! **Shut down** — [`shutdown::Shutdown`] runs a service as a root scope:
+//! SIGINT, SIGTERM or a trigger cancel it, in-flight work drains for a
+//! bounded time, what is left is aborted and printed, and the exit status
+//! says which happened. [`dump()`] prints the live tree of scopes and tasks
+//! at any time (after [`enable_dump`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use std::time::Duration;
+//! use taskgroup::shutdown::{Outcome, Shutdown};
+//!
+//! let shutdown = Shutdown::new(Duration::from_secs(10));
+//! # let shutdown = shutdown.without_signals();
+//! # shutdown.trigger().shutdown();
+//! let outcome = shutdown
+//!     .run(async {
+//!         // accept connections until `taskgroup::cancelled()` completes …
+//!         taskgroup::cancelled().await;
+//!     })
+//!     .await;
+//! assert!(matches!(outcome, Outcome::Drained { .. }));
+//! let status = outcome.exit_code(); // what `main` returns: 1 if work was aborted
+//! # assert_eq!(status, std::process::ExitCode::SUCCESS);
+//! # }
+//! ```
+//!
+//! The README has the rest: migration tables from Go's errgroup, Trio /
+//! asyncio and `JoinSet` / `TaskTracker`, the design notes, what the
+//! compiler rejects, and the benchmarks.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
