@@ -1,10 +1,20 @@
-//! `taskgroup::dump()`: prints the live tree of scopes and their waiting
-//! tasks, as a service would on a hang or at shutdown.
+//! `taskgroup::dump()`: prints the live tree of scopes and their tasks, as
+//! a service would on a hang or at shutdown.
 //!
-//! Run: `cargo run --example task_tree`. Expected output: a tree with the
-//! scope "server", its waiting tasks ("accept", "metrics"), and the scope
-//! "request 1" nested under the task that handles it, with how long each
-//! has been waiting; then "no live scope" once everything has stopped.
+//! Run: `cargo run --example task_tree`. Expected output (ages ±):
+//!
+//! ```text
+//! scope "server" at examples/task_tree.rs:28:5 — running, 4 children, open 251.8ms
+//!   task #1 "accept" spawned at examples/task_tree.rs:30:9 — running, age 251.8ms
+//!   task #2 "metrics" spawned at examples/task_tree.rs:35:9 — background, running, age 251.8ms
+//!   task #3 "connection 1" spawned at examples/task_tree.rs:42:9 — running, age 251.8ms
+//!   scope "request 1" at examples/task_tree.rs:43:13 — joining, 1 child, open 251.7ms
+//!     task #4 "query database" spawned at examples/task_tree.rs:44:17 — running, age 251.7ms
+//! no live scope
+//! ```
+//!
+//! The request's scope is nested under the task that opened it; the last
+//! line is the dump once everything has stopped.
 
 use std::time::Duration;
 
