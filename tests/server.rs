@@ -183,6 +183,30 @@ async fn the_deadline_answers_504_and_cancels_the_late_call() {
     assert!(took >= deadline, "{took:?}");
 }
 
+/// A backend call panics (a bug): the handler's scope cancels the other
+/// call, joins it, and resumes the panic in the handler, which
+/// `CatchPanicLayer` answers with a 500; the server goes on serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_backend_answers_500_and_the_server_goes_on() {
+    let answer = (StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+    let took = failed_request(
+        Duration::from_secs(20),
+        "buggy",
+        answer,
+        (&["posts"], &["user"]),
+    )
+    .await;
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    with_server(Duration::from_secs(20), |server| async move {
+        assert_eq!(
+            get(server.address, "buggy").await.0,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(get(server.address, "ada").await.0, StatusCode::OK); // still serving
+    })
+    .await;
+}
+
 /// A client that goes away mid-request: hyper drops the handler's future,
 /// which aborts both backend calls.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,6 +19,7 @@ use taskgroup::nursery;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::sleep;
+use tower_http::catch_panic::CatchPanicLayer;
 
 /// What the service needs: its backends and the handler's deadline.
 #[derive(Clone)]
@@ -114,9 +115,16 @@ async fn profile(
     }))
 }
 
+/// The routes. A panic in a handler (a bug in a backend call, resumed by
+/// the handler's scope once the other call is cancelled and joined) is
+/// turned into a 500 by `CatchPanicLayer`: the connection and the server
+/// go on.
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/profile/{id}", get(profile))
+        .layer(CatchPanicLayer::custom(|_panic| {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }))
         .with_state(app)
 }
 
@@ -186,6 +194,7 @@ pub enum Event {
 /// | id       | user              | posts                       |
 /// |----------|-------------------|-----------------------------|
 /// | `broken` | never answers     | fails after 10 ms           |
+/// | `buggy`  | never answers     | panics after 10 ms          |
 /// | `slow`   | 10 ms             | never answers (deadline)    |
 /// | `hang`   | never answers     | never answers               |
 /// | `gated`  | until `open_gate` | until `open_gate`           |
@@ -228,7 +237,7 @@ impl Backends {
     async fn user(self, id: String) -> Result<User, BackendError> {
         let call = Call::start(&self, "user", &id);
         match id.as_str() {
-            "broken" | "hang" => std::future::pending().await,
+            "broken" | "buggy" | "hang" => std::future::pending().await,
             "gated" => self.gated().await,
             _ => sleep(Duration::from_millis(10)).await,
         }
@@ -249,6 +258,13 @@ impl Backends {
                     backend: "posts",
                     message: "connection reset by peer".to_string(),
                 });
+            }
+            "buggy" => {
+                sleep(Duration::from_millis(10)).await;
+                call.finish();
+                let posts: Vec<Post> = Vec::new();
+                let _first = &posts[0]; // a bug: index out of bounds
+                unreachable!();
             }
             "slow" | "hang" => std::future::pending().await,
             "gated" => self.gated().await,

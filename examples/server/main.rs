@@ -11,20 +11,24 @@
 //! flight, and exits. Expected output (timings ±):
 //!
 //! ```text
-//! [   0 ms] listening on 127.0.0.1:34111
-//! [  24 ms] GET /profile/ada    → 200 OK {"user":{"id":"ada","name":"user ada"},"posts":[…]}
-//! [  35 ms] GET /profile/broken → 502 Bad Gateway: posts backend: connection reset by peer
-//! [ 537 ms] GET /profile/slow   → 504 Gateway Timeout: deadline elapsed
-//! [ 538 ms] GET /profile/gated  … in flight (both backend calls started)
-//! [ 538 ms] shutdown triggered
-//! [ 539 ms] new connection      → refused (Connection refused (os error 111))
-//! [ 539 ms] GET /profile/gated  → 200 OK (finished during the drain)
-//! [ 539 ms] shutdown: drained (trigger), exit status 0
-//! backend calls: 6 finished, 2 cancelled (user for broken, posts for slow)
+//! [   0 ms] listening on 127.0.0.1:36733
+//! [  24 ms] GET /profile/ada    → 200 OK {"user":{"id":"ada","name":"user ada"},"posts":[{"title":"ada's first post"},{"title":"ada's second post"}]}
+//! [  36 ms] GET /profile/broken → 502 Bad Gateway: posts backend: connection reset by peer
+//! [ 128 ms] GET /profile/buggy  → 500 Internal Server Error: internal error
+//! [ 630 ms] GET /profile/slow   → 504 Gateway Timeout: deadline elapsed
+//! [ 631 ms] GET /profile/gated  … in flight (both backend calls started)
+//! [ 631 ms] shutdown triggered
+//! [ 632 ms] new connection      → refused (Connection refused (os error 111))
+//! [ 632 ms] GET /profile/gated  → 200 OK (finished during the drain)
+//! [ 632 ms] shutdown: drained (trigger), exit status 0
+//! backend calls: 7 finished, 3 cancelled (user for broken, user for buggy, posts for slow)
 //! ```
 //!
 //! `broken`: the posts call fails after 10 ms, which cancels the user call
-//! (it would never answer) and answers 502 at once. `slow`: the posts call
+//! (it would never answer) and answers 502 at once. `buggy`: the posts call
+//! panics (the panic message goes to stderr); the user call is cancelled,
+//! the panic is resumed in the handler after the join, and answered with a
+//! 500; the server goes on. `slow`: the posts call
 //! never answers and is cancelled at the 500 ms deadline: 504. `gated` is
 //! in flight when the shutdown starts: it finishes, while a new connection
 //! is refused.
@@ -97,7 +101,7 @@ async fn demo_client(
 ) -> std::io::Result<()> {
     let client = reqwest::Client::new();
     let url = |id: &str| format!("http://{address}/profile/{id}");
-    for id in ["ada", "broken", "slow"] {
+    for id in ["ada", "broken", "buggy", "slow"] {
         let response = client.get(url(id)).send().await.map_err(io)?;
         let status = response.status();
         let body = response.text().await.map_err(io)?;
