@@ -101,8 +101,10 @@ impl Drop for ChildGuard {
         if let Some(key) = self.parked.take() {
             self.parked_set().remove(key as usize);
         }
-        if let (Some(key), Some(recorded)) = (self.listed.take(), &self.shared().recorded) {
-            recorded.tasks.remove(key as usize);
+        if let Some(key) = self.listed.take() {
+            if let Some(recorded) = &self.shared().recorded {
+                recorded.tasks.remove(key as usize);
+            }
         }
         if let Some(shared) = self.shared.take() {
             shared.task_stopped();

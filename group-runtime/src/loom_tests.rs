@@ -17,13 +17,13 @@
 use std::future::Future;
 use std::panic::Location;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Waker};
 
 use loom::thread;
 
 use crate::cause::ScopeInfo;
+use crate::parked::counting::{self, Count};
 use crate::parked::{Parked, Registered};
 use crate::shared::Shared;
 
@@ -66,14 +66,6 @@ fn loom_tests_the_last_child_never_misses_the_joining_runner() {
     });
 }
 
-struct Count(StdAtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
 /// A child parks while the scope is cancelled: it is either registered
 /// and woken exactly once, or told that the set is closed (and stops at
 /// once, never woken).
@@ -87,7 +79,7 @@ fn loom_tests_a_parking_child_is_woken_or_sees_the_close() {
         };
         let registered = parked.register(&waker);
         closer.join().unwrap();
-        let woken = count.0.load(SeqCst);
+        let woken = count.get();
         match registered {
             Registered::Key(_) => assert_eq!(woken, 1, "a registered child was not woken"),
             Registered::Closed => assert_eq!(woken, 0),
@@ -112,13 +104,12 @@ fn loom_tests_a_child_stopping_during_the_close() {
         };
         parked.remove(key);
         closer.join().unwrap();
-        assert!(count.0.load(SeqCst) <= 1);
+        assert!(count.get() <= 1);
         assert_eq!(parked.register(&waker), Registered::Closed);
     });
 }
 
 fn parked_and_waker() -> (Arc<Parked>, Arc<Count>, Waker) {
-    let count = Arc::new(Count(StdAtomicUsize::new(0)));
-    let waker = Waker::from(count.clone());
+    let (count, waker) = counting::waker();
     (Arc::new(Parked::default()), count, waker)
 }

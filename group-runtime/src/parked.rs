@@ -96,15 +96,22 @@ impl Parked {
     }
 }
 
+/// A waker that counts its wake-ups, for the tests here and the loom
+/// models.
 #[cfg(test)]
-mod tests {
+pub(crate) mod counting {
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::Arc;
-    use std::task::Wake;
+    use std::task::{Wake, Waker};
 
-    use super::*;
+    pub(crate) struct Count(AtomicUsize);
 
-    struct Count(AtomicUsize);
+    impl Count {
+        /// How many times the waker was woken.
+        pub(crate) fn get(&self) -> usize {
+            self.0.load(SeqCst)
+        }
+    }
 
     impl Wake for Count {
         fn wake(self: Arc<Self>) {
@@ -112,10 +119,19 @@ mod tests {
         }
     }
 
+    pub(crate) fn waker() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
     #[test]
     fn registered_tasks_are_woken_once_and_late_ones_see_the_close() {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(count.clone());
+        let (count, waker) = counting::waker();
         let parked = Parked::default();
         let Registered::Key(first) = parked.register(&waker) else {
             panic!("open set refused a registration");
@@ -125,11 +141,11 @@ mod tests {
         };
         parked.remove(first);
         parked.wake_all();
-        assert_eq!(count.0.load(SeqCst), 1, "only the registered task is woken");
+        assert_eq!(count.get(), 1, "only the registered task is woken");
         assert_eq!(parked.register(&waker), Registered::Closed);
         assert!(!parked.update(second, &waker));
         parked.remove(second); // after the close: nothing to do, no panic
         parked.wake_all();
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.get(), 1);
     }
 }
