@@ -272,17 +272,16 @@ fn generate(
     let location = quote!(#krate::__private::Location::caller());
     // Read left to right: `spawn!(name = url.clone(), fetch(url))`.
     let bind_name = quote!(let #name_var = #name;);
-    // A task's own `timeout` wraps its future; the scope's error type must
-    // be buildable from `Elapsed` (checked on the `timeout` value).
-    let (future, deadline_check) = match &call.timeout {
+    // A task's own `timeout` goes with its start; the scope's error type
+    // must be buildable from `Elapsed` (checked on the `timeout` value).
+    let (timeout, deadline_check) = match &call.timeout {
         Some(timeout) => (
-            quote_spanned! {timeout.span()=>
-                #krate::__private::timed(#timeout, #location, #future)
-            },
+            quote_spanned!(timeout.span()=> .timeout(#timeout)),
             crate::args::deadline_check(krate, scope, timeout.span()),
         ),
-        None => (quote!(#future), TokenStream::new()),
+        None => (TokenStream::new(), TokenStream::new()),
     };
+    let future = quote!(#future);
     let (check, probe) = match kind {
         Kind::Blocking => (quote!(blocking), quote!(blocking_probe)),
         Kind::Scoped => (quote!(identity), quote!(scoped_probe)),
@@ -313,7 +312,7 @@ fn generate(
         _ => TokenStream::new(),
     };
     let how = quote! {
-        #krate::__private::Start::new(#slot_var, #name_var, #location)#background
+        #krate::__private::Start::new(#slot_var, #name_var, #location)#background #timeout
     };
     let start = quote_spanned! {span=>
         (&&&#located_krate::__private::#probe(&#future_var))
@@ -334,7 +333,9 @@ fn generate(
             }
         }}
     } else {
-        let slot = if limited {
+        // A background child (a heartbeat, a reporter) is not work the
+        // limit bounds: it takes no slot, or it would hold one all along.
+        let slot = if limited && kind != Kind::Background {
             quote!(#scope.__slot_wait().await)
         } else {
             quote!(#scope.__slot_now())

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::cause::Cause;
-use crate::shared::Shared;
+use crate::state::Shared;
 
 thread_local! {
     static CURRENT: Cell<Option<Arc<Shared>>> = const { Cell::new(None) };

@@ -8,10 +8,10 @@ use std::marker::PhantomData;
 
 use crate::bounds::ScopeError;
 use crate::cause::TaskInfo;
-use crate::child::ChildGuard;
+use crate::child::{finish_output, ChildGuard, Delivered};
 use crate::handle::TaskHandle;
 use crate::scope::{finish_result, finish_value, Scope, Start};
-use crate::shared::{Shared, Who};
+use crate::state::{Shared, Who};
 use crate::trace::Outcome;
 
 /// A closure `spawn_blocking!` can run on another thread.
@@ -40,25 +40,25 @@ fn run<F, R, T>(
     task: TaskInfo,
     f: F,
     finish: impl FnOnce(R, &Shared, &TaskInfo) -> Option<T>,
-) -> Option<T>
+) -> Delivered<T>
 where
     F: FnOnce() -> R,
 {
     let span = crate::trace::task_span(&guard.shared().span, &task);
     if guard.shared().is_cancelled() {
         crate::trace::task_ended(&span, Outcome::Cancelled, None);
-        return None;
+        return Delivered::nothing();
     }
     match guard.in_scope(|| crate::trace::in_span(&span, f)) {
         Ok(output) => {
-            let value = finish(output, guard.shared(), &task);
+            let value = finish_output(finish, output, guard.shared(), &task);
             crate::trace::task_ended(&span, Outcome::of(&value), None);
-            value
+            Delivered::value(value, &mut guard, &task)
         }
         Err(payload) => {
             crate::trace::task_ended(&span, Outcome::Panicked, Some(&payload));
             guard.shared().fail_with_panic(payload, Who::Task(&task));
-            None
+            Delivered::nothing()
         }
     }
 }
@@ -74,7 +74,7 @@ impl<E> Scope<E> {
         F: FnOnce() -> R + Send + 'static,
         T: Send + 'static,
     {
-        self.start(start, true, |guard, info| {
+        self.start(start, true, |guard, info, _timeout| {
             tokio::task::spawn_blocking(move || run(guard, info, f, finish))
         })
     }

@@ -16,14 +16,16 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use pin_project_lite::pin_project;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::ambient;
 use crate::cause::TaskInfo;
+use crate::deadline::TaskTimer;
 use crate::parked::{Parked, Registered};
-use crate::shared::{Shared, Who};
+use crate::state::{Shared, Who};
 use crate::trace::Outcome;
 
 /// Owned by the task; dropping it (on completion, abort or runtime shutdown)
@@ -89,14 +91,16 @@ impl ChildGuard {
     }
 }
 
-/// A slab key, kept in 4 bytes (the guard lives in every task): more than
-/// 4 billion tasks parked in one scope at once would need terabytes.
-fn slab_key(key: usize) -> u32 {
-    u32::try_from(key).expect("taskgroup: more than 2^32 tasks in one scope")
-}
+impl ChildGuard {
+    /// The child's future is gone with a value to deliver: its slot, its
+    /// parked waker and its dump entry are released now; its count is
+    /// returned, to be released with the value (see [`Delivered`]).
+    fn take_hold(&mut self) -> Option<Arc<Shared>> {
+        self.release_all_but_count();
+        self.shared.take()
+    }
 
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
+    fn release_all_but_count(&mut self) {
         drop(self.permit.take());
         if let Some(key) = self.parked.take() {
             self.parked_set().remove(key as usize);
@@ -106,9 +110,75 @@ impl Drop for ChildGuard {
                 recorded.tasks.remove(key as usize);
             }
         }
+    }
+}
+
+/// A slab key, kept in 4 bytes (the guard lives in every task): more than
+/// 4 billion tasks parked in one scope at once would need terabytes.
+fn slab_key(key: usize) -> u32 {
+    u32::try_from(key).expect("taskgroup: more than 2^32 tasks in one scope")
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if self.shared.is_none() {
+            return;
+        }
+        self.release_all_but_count();
         if let Some(shared) = self.shared.take() {
             shared.task_stopped();
         }
+    }
+}
+
+/// What a child hands to its handle: the value, if it produced one.
+///
+/// A value whose type has a destructor keeps the child counted in its
+/// scope until it is taken or dropped, and its `Drop` runs under
+/// `catch_unwind`: tokio drops an output nobody awaits (its handle was
+/// dropped) and swallows a panic there, so the panic is recorded in the
+/// scope here instead, and resumed after the join like any other.
+pub(crate) struct Delivered<T> {
+    value: Option<T>,
+    hold: Option<(Arc<Shared>, TaskInfo)>,
+}
+
+impl<T> Delivered<T> {
+    /// No value (the child failed or was cancelled).
+    pub(crate) fn nothing() -> Self {
+        Delivered {
+            value: None,
+            hold: None,
+        }
+    }
+
+    /// The child's value; the child's count goes with it if the value
+    /// could panic when dropped.
+    pub(crate) fn value(value: Option<T>, guard: &mut ChildGuard, task: &TaskInfo) -> Self {
+        if value.is_none() || !std::mem::needs_drop::<T>() {
+            return Delivered { value, hold: None };
+        }
+        let hold = guard.take_hold().map(|shared| (shared, task.clone()));
+        Delivered { value, hold }
+    }
+
+    /// The value for the handle, releasing the child's count.
+    pub(crate) fn take(mut self) -> Option<T> {
+        self.value.take()
+    }
+}
+
+impl<T> Drop for Delivered<T> {
+    fn drop(&mut self) {
+        let Some((shared, task)) = self.hold.take() else {
+            return;
+        };
+        if let Some(value) = self.value.take() {
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(value))) {
+                shared.fail_with_panic(payload, Who::Task(&task));
+            }
+        }
+        shared.task_stopped();
     }
 }
 
@@ -122,6 +192,8 @@ pin_project! {
         #[pin]
         future: Option<F>,
         finish: Option<Fin>,
+        // The task's own `timeout`, if it has one.
+        timer: Option<Pin<Box<TaskTimer>>>,
         task: TaskInfo,
         // The task's span (feature `tracing`; zero-sized otherwise).
         span: crate::trace::Span,
@@ -130,11 +202,18 @@ pin_project! {
 }
 
 impl<F, Fin> Child<F, Fin> {
-    pub(crate) fn new(guard: ChildGuard, task: TaskInfo, future: F, finish: Fin) -> Self {
+    pub(crate) fn new(
+        guard: ChildGuard,
+        task: TaskInfo,
+        timeout: Option<Duration>,
+        future: F,
+        finish: Fin,
+    ) -> Self {
         let span = crate::trace::task_span(&guard.shared().span, &task);
         Child {
             future: Some(future),
             finish: Some(finish),
+            timer: timeout.map(|after| Box::pin(TaskTimer::new(after))),
             task,
             span,
             guard,
@@ -152,23 +231,40 @@ fn discard<F>(future: Pin<&mut Option<F>>, guard: &mut ChildGuard, task: &TaskIn
     }
 }
 
+/// Maps a finished child's output to the handle's value, recording a
+/// failure in the scope (`None`). `finish` runs the user's `From`
+/// conversion: its panic is the task's panic, never lost.
+pub(crate) fn finish_output<O, T>(
+    finish: impl FnOnce(O, &Shared, &TaskInfo) -> Option<T>,
+    output: O,
+    shared: &Shared,
+    task: &TaskInfo,
+) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(|| finish(output, shared, task))) {
+        Ok(value) => value,
+        Err(payload) => {
+            shared.fail_with_panic(payload, Who::Task(task));
+            None
+        }
+    }
+}
+
 impl<F, Fin, T> Future for Child<F, Fin>
 where
     F: Future,
     Fin: FnOnce(F::Output, &Shared, &TaskInfo) -> Option<T>,
 {
-    type Output = Option<T>;
+    type Output = Delivered<T>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Delivered<T>> {
         let this = self.project();
         let (mut future, guard, task) = (this.future, this.guard, &*this.task);
-        // The whole chain: an enclosing scope's abort stops this child even
-        // before this scope's runner has passed it on.
+        // An enclosing scope's abort reaches this scope's flag by itself.
         let span = &*this.span;
         if guard.must_stop() {
             discard(future, guard, task);
             crate::trace::task_ended(span, Outcome::Cancelled, None);
-            return Poll::Ready(None);
+            return Poll::Ready(Delivered::nothing());
         }
         let polled = guard.in_scope(|| {
             crate::trace::in_span(span, || {
@@ -182,17 +278,25 @@ where
             })
         });
         match polled {
-            Ok(None) => Poll::Ready(None),
+            Ok(None) => Poll::Ready(Delivered::nothing()),
             Ok(Some(Poll::Ready(output))) => {
                 let finish = this
                     .finish
                     .take()
                     .expect("taskgroup: a child finishes once");
-                let value = finish(output, guard.shared(), task);
+                let value = finish_output(finish, output, guard.shared(), task);
                 crate::trace::task_ended(span, Outcome::of(&value), None);
-                Poll::Ready(value)
+                Poll::Ready(Delivered::value(value, guard, task))
             }
             Ok(Some(Poll::Pending)) => {
+                if let Some(timer) = this.timer.as_mut() {
+                    if timer.as_mut().expired(cx) {
+                        guard.shared().task_timed_out(task, timer.after());
+                        discard(future, guard, task);
+                        crate::trace::task_ended(span, Outcome::Failed, None);
+                        return Poll::Ready(Delivered::nothing());
+                    }
+                }
                 // The task's waker is the same at every poll (the child is
                 // the root future of its tokio task): registered once.
                 if guard.parked.is_none() {
@@ -201,7 +305,7 @@ where
                         Registered::Closed => {
                             discard(future, guard, task);
                             crate::trace::task_ended(span, Outcome::Cancelled, None);
-                            return Poll::Ready(None);
+                            return Poll::Ready(Delivered::nothing());
                         }
                     }
                 }
@@ -211,7 +315,7 @@ where
                 discard(future, guard, task);
                 crate::trace::task_ended(span, Outcome::Panicked, Some(&payload));
                 guard.shared().fail_with_panic(payload, Who::Task(task));
-                Poll::Ready(None)
+                Poll::Ready(Delivered::nothing())
             }
         }
     }

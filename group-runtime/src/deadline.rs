@@ -7,21 +7,20 @@
 //! passes, the scope fails as if a child had returned `Err(Elapsed)`
 //! converted to the scope's error type: everything is cancelled and joined,
 //! and the scope returns that error ([`crate::Cause::DeadlineExceeded`]).
-//! A task's `timeout` fails the scope the same way when the task has not
-//! finished in time. Time is tokio's: paused time in tests works.
+//! A task's `timeout` is that task's error when it has not finished in
+//! time: it fails the scope like a child's `Err` (collected with
+//! `errors = all`). Time is tokio's: paused time in tests works.
 
 use std::fmt;
 use std::future::Future;
-use std::panic::Location;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::Context;
 use std::time::Duration;
 
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
 use crate::ambient;
-use crate::cause::Cause;
 
 /// The error of a scope or task whose `timeout` elapsed. A fallible scope
 /// with a `timeout` needs `E: From<Elapsed>`.
@@ -133,66 +132,37 @@ pub fn deadline() -> Option<Instant> {
 }
 
 pin_project! {
-    /// A task with its own `timeout`: when the time is up before the task
-    /// finishes, the scope fails with [`Elapsed`] and the task is cancelled
-    /// with its siblings.
-    #[doc(hidden)]
-    pub struct Timed<F> {
-        #[pin]
-        future: F,
-        // Started at the first poll: waiting for a `limit` slot does not
-        // count against the task's time.
+    /// A task's own `timeout` (`spawn!(timeout = d, fut)`), kept by the
+    /// child (boxed: only timed children pay for it). The clock starts at
+    /// the child's first poll: waiting for a `limit` slot does not count.
+    /// When it expires the child stops and its scope records the task's
+    /// timeout once ([`crate::state::Shared::task_timed_out`]).
+    pub(crate) struct TaskTimer {
+        after: Duration,
         #[pin]
         sleep: Option<Sleep>,
-        after: Option<Duration>,
-        at: &'static Location<'static>,
     }
 }
 
-/// `spawn!(timeout = d, fut)`.
-#[doc(hidden)]
-pub fn timed<F: Future>(
-    timeout: impl IntoTimeout,
-    at: &'static Location<'static>,
-    future: F,
-) -> Timed<F> {
-    Timed {
-        future,
-        sleep: None,
-        after: timeout.into_timeout(),
-        at,
+impl TaskTimer {
+    pub(crate) fn new(after: Duration) -> Self {
+        TaskTimer { after, sleep: None }
     }
-}
 
-impl<F: Future> Future for Timed<F> {
-    type Output = F::Output;
+    pub(crate) fn after(&self) -> Duration {
+        self.after
+    }
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+    /// Starts the clock at the first call; `true` once the time is up.
+    pub(crate) fn expired(self: Pin<&mut Self>, cx: &mut Context<'_>) -> bool {
         let mut this = self.project();
-        if let Poll::Ready(output) = this.future.poll(cx) {
-            return Poll::Ready(output);
-        }
-        let Some(after) = *this.after else {
-            return Poll::Pending;
-        };
         if this.sleep.is_none() {
-            this.sleep
-                .set(Some(tokio::time::sleep_until(Instant::now() + after)));
+            let at = Instant::now() + *this.after;
+            this.sleep.set(Some(tokio::time::sleep_until(at)));
         }
-        if let Some(sleep) = this.sleep.as_pin_mut() {
-            if sleep.poll(cx).is_ready() {
-                // Polled inside the child: the ambient scope is the task's.
-                let at = *this.at;
-                ambient::with_current(|shared| {
-                    if let Some(shared) = shared {
-                        shared.fail_with_deadline(Cause::TaskTimedOut { at, after });
-                    }
-                });
-                // The failure cancelled the scope: this task is dropped at
-                // its next poll, which the cancellation wakes.
-            }
-        }
-        Poll::Pending
+        this.sleep
+            .as_pin_mut()
+            .is_some_and(|sleep| sleep.poll(cx).is_ready())
     }
 }
 

@@ -18,7 +18,7 @@ use slab::Slab;
 
 use crate::cause::{ScopeInfo, TaskInfo};
 use crate::listing::TaskKind;
-use crate::shared::Shared;
+use crate::state::Shared;
 
 /// The registry, in shards: a scope registers in its thread's shard, so
 /// that threads opening scopes at the same time do not contend on one lock.

@@ -9,7 +9,8 @@ use std::task::{Context, Poll};
 use tokio::task::JoinHandle;
 
 use crate::cause::TaskInfo;
-use crate::shared::Shared;
+use crate::child::Delivered;
+use crate::state::Shared;
 
 /// A running child of a scope; `.await` it for the task's success value.
 ///
@@ -42,7 +43,7 @@ use crate::shared::Shared;
 /// # }
 /// ```
 pub struct TaskHandle<'scope, T> {
-    join: Option<JoinHandle<Option<T>>>,
+    join: Option<JoinHandle<Delivered<T>>>,
     shared: &'scope Shared,
     info: TaskInfo,
     _brand: PhantomData<&'scope mut &'scope ()>,
@@ -52,7 +53,7 @@ impl<'scope, T> TaskHandle<'scope, T> {
     pub(crate) fn started(
         shared: &'scope Shared,
         info: TaskInfo,
-        join: JoinHandle<Option<T>>,
+        join: JoinHandle<Delivered<T>>,
     ) -> Self {
         TaskHandle {
             join: Some(join),
@@ -110,27 +111,31 @@ impl<'scope, T> TaskHandle<'scope, T> {
     }
 
     fn no_value(&self) -> Poll<T> {
-        if self.shared.collect_all && !self.shared.is_cancelled() {
-            // `errors = all`: the task failed and its error is collected;
-            // the body cannot go on without the value, so the scope drops
-            // it, lets the other children finish, and returns the errors.
-            self.shared.abandon_body();
-            return Poll::Pending;
-        }
-        if self.shared.is_cancelled_while_bodies_go_on() {
-            let cause = self.shared.cause().map(|cause| cause.to_string());
-            panic!(
-                "taskgroup: {} was cancelled before it produced a value ({}), \
-                 so its handle cannot be awaited",
-                self.info,
-                cause.as_deref().unwrap_or("cancelled")
-            );
-        }
-        // The task failed, or a scope on the way up is failing or being
-        // dropped (or the runtime is shutting down): the body awaiting here
-        // is about to be dropped, this await with it.
-        Poll::Pending
+        missing_value(self.shared, &self.info)
     }
+}
+
+/// A handle's task stopped without a value (`spawn!` and `spawn_scoped!`).
+pub(crate) fn missing_value<T>(shared: &Shared, info: &TaskInfo) -> Poll<T> {
+    if shared.collect_all && !shared.body_must_go() && !shared.is_cancelled() {
+        // `errors = all`: the task failed and its error is collected; the
+        // body cannot go on without the value, so the scope drops it, lets
+        // the other children finish, and returns the errors.
+        shared.abandon_body();
+        return Poll::Pending;
+    }
+    if shared.is_cancelled_while_bodies_go_on() {
+        let cause = shared.cause().map(|cause| cause.to_string());
+        panic!(
+            "taskgroup: {info} was cancelled before it produced a value ({}), \
+             so its handle cannot be awaited",
+            cause.as_deref().unwrap_or("cancelled")
+        );
+    }
+    // The task failed, or a scope on the way up is failing or being
+    // dropped (or the runtime is shutting down): the body awaiting here
+    // is about to be dropped, this await with it.
+    Poll::Pending
 }
 
 impl<T> Future for TaskHandle<'_, T> {
@@ -141,13 +146,12 @@ impl<T> Future for TaskHandle<'_, T> {
             return self.no_value();
         };
         match Pin::new(join).poll(cx) {
-            Poll::Ready(Ok(Some(value))) => {
+            Poll::Ready(delivered) => {
                 self.join = None;
-                Poll::Ready(value)
-            }
-            Poll::Ready(Ok(None) | Err(_)) => {
-                self.join = None;
-                self.no_value()
+                match delivered.ok().and_then(Delivered::take) {
+                    Some(value) => Poll::Ready(value),
+                    None => self.no_value(),
+                }
             }
             Poll::Pending => Poll::Pending,
         }

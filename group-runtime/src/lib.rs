@@ -7,7 +7,6 @@
 mod ambient;
 mod blocking;
 mod bounds;
-mod cancel;
 mod cause;
 mod child;
 mod deadline;
@@ -28,9 +27,9 @@ mod race;
 mod run;
 mod scope;
 mod scoped;
-mod shared;
 pub mod shutdown;
 mod start;
+mod state;
 mod sync;
 pub mod testing;
 mod trace;
@@ -57,7 +56,7 @@ pub mod __private {
         SpawnBlockingValue,
     };
     pub use crate::bounds::{parallel, ParallelTask, ScopeError};
-    pub use crate::deadline::{deadline_error, timed, DeadlineError, Timed};
+    pub use crate::deadline::{deadline_error, DeadlineError};
     pub use crate::mode::{CollectsErrors, Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
     pub use crate::options::Options;
     pub use crate::probe::{forever, task_probe, SpawnResult, SpawnValue, TaskProbe};

@@ -22,10 +22,10 @@ use std::task::{Context, Waker};
 
 use loom::thread;
 
-use crate::cause::ScopeInfo;
+use crate::cause::{Cause, ScopeInfo, TaskId, TaskInfo};
 use crate::parked::counting::{self, Count};
 use crate::parked::{Parked, Registered};
-use crate::shared::Shared;
+use crate::state::Shared;
 
 fn scope() -> Arc<Shared> {
     let info = ScopeInfo::new(None, Location::caller());
@@ -106,6 +106,87 @@ fn loom_tests_a_child_stopping_during_the_close() {
         closer.join().unwrap();
         assert!(count.get() <= 1);
         assert_eq!(parked.register(&waker), Registered::Closed);
+    });
+}
+
+/// Two children fail at the same moment: exactly one error is kept, and
+/// it is the one the cause names (the failure returned is the failure
+/// siblings were told about).
+#[test]
+fn loom_tests_two_failures_at_once_keep_one_and_name_it() {
+    loom::model(|| {
+        let shared = scope();
+        let tasks: Vec<TaskInfo> = (0..2)
+            .map(|_| TaskInfo::new(None, Location::caller()))
+            .collect();
+        let failing: Vec<_> = tasks
+            .iter()
+            .cloned()
+            .map(|task| {
+                let shared = shared.clone();
+                thread::spawn(move || {
+                    let id = task.id();
+                    shared.fail_with_error(&task, id, |id| Box::new(id));
+                })
+            })
+            .collect();
+        for thread in failing {
+            thread.join().unwrap();
+        }
+        let error = shared.take_error().expect("one error kept");
+        let kept = *error.downcast::<TaskId>().expect("a task id");
+        match shared.cause() {
+            Some(Cause::TaskFailed(task)) => assert_eq!(task.id(), kept),
+            other => panic!("cause {other:?} instead of the failed task"),
+        }
+        assert!(shared.is_aborting());
+    });
+}
+
+/// A child fails while the body calls `cancel!()`: either the failure
+/// came first (its error kept, the cause names it) or the cancellation
+/// did (no error, the cause is `Cancelled`); never a mix.
+#[test]
+fn loom_tests_a_failure_racing_cancel_is_first_or_dropped() {
+    loom::model(|| {
+        let shared = scope();
+        let task = TaskInfo::new(None, Location::caller());
+        let failing = {
+            let shared = shared.clone();
+            thread::spawn(move || shared.fail_with_error(&task, (), |()| Box::new(())))
+        };
+        shared.cancel(Cause::Cancelled {
+            at: Location::caller(),
+        });
+        failing.join().unwrap();
+        match (shared.take_error(), shared.cause()) {
+            (Some(_), Some(Cause::TaskFailed(_))) | (None, Some(Cause::Cancelled { .. })) => {}
+            (error, cause) => panic!("error kept: {}, cause {cause:?}", error.is_some()),
+        }
+    });
+}
+
+/// A nested scope opens while its parent aborts: it ends up aborted,
+/// whichever comes first (the parent walks its list of nested scopes, or
+/// the nested scope sees the parent's state when it registers).
+#[test]
+fn loom_tests_a_nested_scope_opening_during_the_abort_is_aborted() {
+    loom::model(|| {
+        let parent = scope();
+        let opening = {
+            let parent = parent.clone();
+            thread::spawn(move || {
+                let info = ScopeInfo::new(None, Location::caller());
+                let nested = Arc::new(Shared::new(info, Some(parent), None, None, None, false));
+                nested.register();
+                nested
+            })
+        };
+        parent.cancel(Cause::Cancelled {
+            at: Location::caller(),
+        });
+        let nested = opening.join().unwrap();
+        assert!(nested.is_aborting(), "a nested scope missed the abort");
     });
 }
 

@@ -10,7 +10,7 @@ use crate::errors::{Errors, Failure};
 use crate::options::Options;
 use crate::run::Outcome;
 use crate::scope::Scope;
-use crate::shared::Payload;
+use crate::state::Payload;
 
 /// Names the body's value type `R` for dispatch.
 #[doc(hidden)]
@@ -85,14 +85,14 @@ impl<T, E: 'static> Fallible<T, E> {
         // The body's error takes its place in time among the others.
         let body = async {
             body.await.map_err(|error| {
-                shared.collect(Box::new(error), None);
+                shared.collect(Box::new(error));
             })
         };
         let value = match scope.drive(body, |_| false).await {
             Outcome::Body(Ok(value)) => Some(value),
             Outcome::Body(Err(())) | Outcome::Collected => None,
             Outcome::ChildError(error) => {
-                shared.collect(error, None);
+                shared.collect(error);
                 None
             }
         };

@@ -58,19 +58,6 @@ impl Parked {
         Registered::Key(inner.wakers.insert(waker))
     }
 
-    /// Replaces the waker of a registration (a future polled from another
-    /// task). `false` if the set is closed.
-    pub(crate) fn update(&self, key: usize, waker: &Waker) -> bool {
-        let mut inner = self.lock();
-        if inner.closed {
-            return false;
-        }
-        if let Some(registered) = inner.wakers.get_mut(key) {
-            registered.clone_from(waker);
-        }
-        true
-    }
-
     /// The task has stopped: forget its waker.
     pub(crate) fn remove(&self, key: usize) {
         if self.closed.load(Acquire) {
@@ -143,7 +130,6 @@ mod tests {
         parked.wake_all();
         assert_eq!(count.get(), 1, "only the registered task is woken");
         assert_eq!(parked.register(&waker), Registered::Closed);
-        assert!(!parked.update(second, &waker));
         parked.remove(second); // after the close: nothing to do, no panic
         parked.wake_all();
         assert_eq!(count.get(), 1);

@@ -4,16 +4,13 @@
 use std::future::{pending, poll_fn, Future};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use crate::ambient;
-use crate::cause::Cause;
 use crate::options::Grace;
-use crate::parked::Registered;
 use crate::scope::Scope;
-use crate::shared::{Payload, Shared, Who};
+use crate::state::{Payload, Shared, Who};
 
 /// How the body and its children ended, once every child has stopped.
 pub(crate) enum Outcome<R> {
@@ -91,69 +88,6 @@ impl<B> Drop for Body<'_, B> {
     }
 }
 
-/// A nested scope's runner, registered with the enclosing scope's parked
-/// set so that its cancellation wakes the runner (which passes it on).
-struct ParentWatch<'a> {
-    parent: Option<&'a Shared>,
-    key: Option<usize>,
-    /// The waker registered: the scope's future may be polled from
-    /// another task (moved into a `select!`, a `join!`) between polls.
-    waker: Option<Waker>,
-    fired: bool,
-}
-
-/// What a nested scope's runner learns about the enclosing scopes.
-enum ParentState {
-    Quiet,
-    /// Cancelled, maybe still in a grace period.
-    Cancelled,
-    /// Aborting its children: this scope aborts too.
-    Aborting,
-}
-
-impl ParentWatch<'_> {
-    /// Looks at the enclosing scope, staying registered with it until it
-    /// aborts (its abort closes the set and wakes this runner; its signal
-    /// reaches user code through the tokens and the flags up the chain).
-    fn watch(&mut self, cx: &mut Context<'_>) -> ParentState {
-        let Some(parent) = self.parent.filter(|_| !self.fired) else {
-            return ParentState::Quiet;
-        };
-        let open = !parent.is_aborting()
-            && match self.key {
-                None => match parent.parked.register(cx.waker()) {
-                    Registered::Key(key) => {
-                        self.key = Some(key);
-                        self.waker = Some(cx.waker().clone());
-                        true
-                    }
-                    Registered::Closed => false,
-                },
-                Some(_) if self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) => true,
-                Some(key) => {
-                    self.waker = Some(cx.waker().clone());
-                    parent.parked.update(key, cx.waker())
-                }
-            };
-        if !open {
-            self.fired = true;
-            ParentState::Aborting
-        } else if parent.is_cancelled() {
-            ParentState::Cancelled
-        } else {
-            ParentState::Quiet
-        }
-    }
-}
-
-impl Drop for ParentWatch<'_> {
-    fn drop(&mut self) {
-        if let (Some(parent), Some(key)) = (self.parent, self.key) {
-            parent.parked.remove(key);
-        }
-    }
-}
-
 impl<E> Scope<E> {
     /// Runs `body` as the scope's body. `is_failure` says whether a value
     /// the body returned is a failure (`Err`), which cancels the children.
@@ -161,9 +95,9 @@ impl<E> Scope<E> {
     /// Returns only after every child has stopped. A panic (of the body or
     /// of a child) is resumed here, after the join.
     ///
-    /// An enclosing scope's cancellation acts like `cancel!()` on this one:
-    /// the children are cancelled and joined while the body goes on (if the
-    /// enclosing scope is failing, it drops this whole future anyway).
+    /// An enclosing scope's cancellation reaches this one by itself
+    /// (`state.rs`): the children are cancelled and joined while the body
+    /// goes on, and a failure of this scope's own is still its result.
     pub(crate) async fn drive<B: Future>(
         &self,
         body: B,
@@ -171,27 +105,14 @@ impl<E> Scope<E> {
     ) -> Outcome<B::Output> {
         let shared = &*self.shared;
         let mut wake = pin!(shared.wake_runner.notified());
-        let mut parent = ParentWatch {
-            parent: shared.parent.as_deref(),
-            key: None,
-            waker: None,
-            fired: false,
-        };
         let after = self.timeout.map(|(_, after)| after).unwrap_or_default();
         let mut timeout = pin!(self.timeout.map(|(at, _)| tokio::time::sleep_until(at)));
         let mut grace = pin!(None);
-        let mut watch_parent = |cx: &mut Context<'_>| {
-            match parent.watch(cx) {
-                ParentState::Quiet => {}
-                ParentState::Cancelled => shared.cancel_from_parent(),
-                ParentState::Aborting => {
-                    shared.cancel_from_parent();
-                    shared.abort();
-                }
-            }
-            // Cancelled with a grace period: abort when it has passed.
+        // The scope's timers: its grace period once it is cancelled, its own
+        // deadline.
+        let mut timers = |cx: &mut Context<'_>| {
             if let Some(Grace::For(period)) = shared.grace {
-                if shared.cancelled.load(SeqCst) && grace.is_none() {
+                if shared.is_cancelled() && grace.is_none() {
                     grace.set(Some(tokio::time::sleep(period)));
                 }
                 if let Some(sleep) = grace.as_mut().as_pin_mut() {
@@ -200,14 +121,10 @@ impl<E> Scope<E> {
                     }
                 }
             }
-            // The scope's own deadline fails it like a child's error.
             if let Some(sleep) = timeout.as_mut().as_pin_mut() {
                 if sleep.poll(cx).is_ready() {
-                    shared.fail_with_deadline(Cause::DeadlineExceeded {
-                        scope: shared.info.clone(),
-                        after,
-                    });
                     timeout.set(None);
+                    shared.deadline_passed(after);
                 }
             }
         };
@@ -220,8 +137,8 @@ impl<E> Scope<E> {
 
         // Phase 1: the body runs until it returns or a failure drops it.
         poll_fn(|cx| loop {
-            watch_parent(cx);
-            if shared.is_failed() {
+            timers(cx);
+            if shared.body_must_go() {
                 body.discard();
                 return Poll::Ready(());
             }
@@ -248,13 +165,13 @@ impl<E> Scope<E> {
         shared.stop_background();
 
         // Phase 2: join. A failure or a parent's cancellation arriving now
-        // still cancels the remaining children.
+        // still cancels the remaining children; the timers still run.
         if !shared.start_join() {
             poll_fn(|cx| loop {
                 if shared.children() == 0 {
                     return Poll::Ready(());
                 }
-                watch_parent(cx);
+                timers(cx);
                 if wake.as_mut().poll(cx).is_ready() {
                     wake.set(shared.wake_runner.notified());
                     continue;

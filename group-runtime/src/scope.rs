@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::Location;
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,12 +14,12 @@ use tokio::time::Instant;
 use crate::ambient;
 use crate::bounds::ScopeError;
 use crate::cause::{Cause, ScopeInfo, TaskInfo};
-use crate::child::{Child, ChildGuard};
-use crate::deadline::DeadlineError;
+use crate::child::{Child, ChildGuard, Delivered};
+use crate::deadline::{DeadlineError, IntoTimeout};
 use crate::handle::TaskHandle;
 use crate::listing::TaskKind;
 use crate::options::Options;
-use crate::shared::Shared;
+use crate::state::Shared;
 
 /// The scope a `#[nursery]` fn or `scope!` block opens. User code never
 /// names it: the macros keep it in a hygienic local and reach it through
@@ -142,13 +141,14 @@ impl<E> Scope<E> {
         &self,
         start: Start,
         blocking: bool,
-        launch: impl FnOnce(ChildGuard, TaskInfo) -> JoinHandle<Option<T>>,
+        launch: impl FnOnce(ChildGuard, TaskInfo, Option<Duration>) -> JoinHandle<Delivered<T>>,
     ) -> TaskHandle<'_, T> {
         let Start {
             slot,
             name,
             location,
             background,
+            timeout,
         } = start;
         let info = TaskInfo::new(name, location);
         let permit = match slot {
@@ -166,7 +166,7 @@ impl<E> Scope<E> {
             recorded.tasks.add(&info, kind)
         });
         let guard = ChildGuard::new(self.shared.clone(), permit, background, listed);
-        let join = launch(guard, info.clone());
+        let join = launch(guard, info.clone(), timeout);
         TaskHandle::started(&self.shared, info, join)
     }
 
@@ -181,8 +181,8 @@ impl<E> Scope<E> {
         F: Future + Send + 'static,
         T: Send + 'static,
     {
-        self.start(start, false, |guard, info| {
-            tokio::spawn(Child::new(guard, info, future, finish))
+        self.start(start, false, |guard, info, timeout| {
+            tokio::spawn(Child::new(guard, info, timeout, future, finish))
         })
     }
 
@@ -216,6 +216,7 @@ pub struct Start {
     name: Option<Arc<str>>,
     location: &'static Location<'static>,
     background: bool,
+    timeout: Option<Duration>,
 }
 
 impl Start {
@@ -225,13 +226,25 @@ impl Start {
             name,
             location,
             background: false,
+            timeout: None,
         }
     }
 
-    /// The slot and the task's identity (`spawn_scoped!`, which starts no
-    /// tokio task).
-    pub(crate) fn into_parts(self) -> (Slot, TaskInfo) {
-        (self.slot, TaskInfo::new(self.name, self.location))
+    /// The slot, the task's identity and its `timeout` (`spawn_scoped!`,
+    /// which starts no tokio task).
+    pub(crate) fn into_parts(self) -> (Slot, TaskInfo, Option<Duration>) {
+        (
+            self.slot,
+            TaskInfo::new(self.name, self.location),
+            self.timeout,
+        )
+    }
+
+    /// `spawn!(timeout = d, …)`: the task's own time limit, counted from
+    /// its first poll.
+    pub fn timeout(mut self, timeout: impl IntoTimeout) -> Self {
+        self.timeout = timeout.into_timeout();
+        self
     }
 
     /// `spawn_background!`: cancelled, not awaited, once the body is done.
@@ -259,7 +272,7 @@ where
     match output {
         Ok(value) => Some(value),
         Err(error) => {
-            shared.fail_with_error(task, || Box::new(E::from_task_error(error)));
+            shared.fail_with_error(task, error, |error| Box::new(E::from_task_error(error)));
             None
         }
     }
@@ -270,7 +283,7 @@ impl<E> Drop for Scope<E> {
     /// cancelled at once. Drop cannot wait; the children stop at their next
     /// poll and stay counted until then.
     fn drop(&mut self) {
-        if !self.shared.finished.load(SeqCst) {
+        if !self.shared.is_finished() {
             self.shared.cancel_on_drop();
         }
         self.shared.release();

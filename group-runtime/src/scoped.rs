@@ -20,22 +20,30 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use pin_project_lite::pin_project;
 
 use crate::bounds::ScopeError;
 use crate::cause::TaskInfo;
+use crate::child::finish_output;
+use crate::deadline::TaskTimer;
+use crate::handle::missing_value;
 use crate::scope::{finish_result, finish_value, Scope, Slot, Start};
-use crate::shared::{Shared, Who};
+use crate::state::{Shared, Who};
 
 type Child<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// The scoped children of one scope, created next to it by the macros
 /// when the body uses `spawn_scoped!`.
+///
+/// The running children sit in a `FuturesUnordered`: each has a waker of
+/// its own, and a wake-up polls only the children that were woken, not all
+/// of them.
 #[doc(hidden)]
 pub struct ScopedSet<'a> {
-    running: RefCell<Vec<Child<'a>>>,
+    running: RefCell<FuturesUnordered<Child<'a>>>,
     /// Spawned while the running ones are being polled (a scoped child may
     /// spawn more).
     incoming: RefCell<Vec<Child<'a>>>,
@@ -45,7 +53,7 @@ pub struct ScopedSet<'a> {
 impl Default for ScopedSet<'_> {
     fn default() -> Self {
         ScopedSet {
-            running: RefCell::new(Vec::new()),
+            running: RefCell::new(FuturesUnordered::new()),
             incoming: RefCell::new(Vec::new()),
             closed: Cell::new(false),
         }
@@ -65,33 +73,56 @@ impl<'a> ScopedSet<'a> {
         self.running.borrow().is_empty() && self.incoming.borrow().is_empty()
     }
 
-    /// Polls every child once; finished ones are dropped. `true` if one
-    /// finished (its value may be what the body awaits).
-    fn poll_children(&self, cx: &mut Context<'_>) -> bool {
-        let mut finished = false;
+    /// Polls the children that were woken (and the new ones); finished ones
+    /// are dropped.
+    fn poll_children(&self, cx: &mut Context<'_>) {
+        let mut running = self.running.borrow_mut();
         loop {
-            let mut children = std::mem::take(&mut *self.running.borrow_mut());
-            children.append(&mut self.incoming.borrow_mut());
-            if children.is_empty() {
-                return finished;
-            }
-            let before = children.len();
-            children.retain_mut(|child| child.as_mut().poll(cx).is_pending());
-            finished |= children.len() < before;
-            let spawned_meanwhile = !self.incoming.borrow().is_empty();
-            self.running.borrow_mut().append(&mut children);
-            if !spawned_meanwhile {
-                return finished;
+            running.extend(self.incoming.borrow_mut().drain(..));
+            match running.poll_next_unpin(cx) {
+                Poll::Ready(Some(())) => continue,
+                // Empty, or nothing ready (it may also have yielded, after
+                // waking this task): done unless children were spawned
+                // meanwhile.
+                Poll::Ready(None) | Poll::Pending => {
+                    if self.incoming.borrow().is_empty() {
+                        return;
+                    }
+                }
             }
         }
     }
 
-    /// Cancellation: every scoped child is dropped, none starts any more.
+    /// Cancellation: every scoped child is dropped (each catches a panic of
+    /// its own `Drop`), none starts any more. Called while the body is
+    /// polled or dropped, so the children's `Drop` impls see the cause.
     fn close(&self) {
         self.closed.set(true);
         let running = std::mem::take(&mut *self.running.borrow_mut());
         let incoming = std::mem::take(&mut *self.incoming.borrow_mut());
-        drop((running, incoming));
+        drop(running);
+        drop(incoming);
+    }
+}
+
+/// Where a scoped child leaves its value for its handle, and the waker of
+/// whoever awaits the handle.
+struct HandleSlot<T> {
+    value: Cell<Option<T>>,
+    done: Cell<bool>,
+    waker: Cell<Option<Waker>>,
+}
+
+impl<T> HandleSlot<T> {
+    /// The child is gone, with or without a value: wake the awaiter.
+    fn finish(&self, value: Option<T>) {
+        if value.is_some() {
+            self.value.set(value);
+        }
+        self.done.set(true);
+        if let Some(waker) = self.waker.take() {
+            waker.wake();
+        }
     }
 }
 
@@ -115,8 +146,7 @@ impl<'a> ScopedSet<'a> {
 /// # }
 /// ```
 pub struct ScopedHandle<'a, T> {
-    value: Rc<Cell<Option<T>>>,
-    done: Rc<Cell<bool>>,
+    slot: Rc<HandleSlot<T>>,
     shared: &'a Shared,
     info: TaskInfo,
 }
@@ -144,20 +174,15 @@ impl<T> ScopedHandle<'_, T> {
 impl<T> Future for ScopedHandle<'_, T> {
     type Output = T;
 
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<T> {
-        if let Some(value) = self.value.take() {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        if let Some(value) = self.slot.value.take() {
             return Poll::Ready(value);
         }
-        if self.done.get() && self.shared.is_cancelled_while_bodies_go_on() {
-            panic!(
-                "taskgroup: {} was cancelled before it produced a value, so its handle cannot \
-                 be awaited",
-                self.info
-            );
+        if self.slot.done.get() {
+            return missing_value(self.shared, &self.info);
         }
-        // Not finished yet: the scope polls the child and re-polls the body
-        // (this await) with the same waker. Or it failed: the body is about
-        // to be dropped.
+        // Woken by the child when it finishes (or is dropped).
+        self.slot.waker.set(Some(cx.waker().clone()));
         Poll::Pending
     }
 }
@@ -183,26 +208,26 @@ impl<E> Scope<E> {
         F: Future + 'a,
         T: 'a,
     {
-        let (slot, info) = start.into_parts();
-        let value = Rc::new(Cell::new(None));
-        let done = Rc::new(Cell::new(false));
+        let (slot, info, timeout) = start.into_parts();
         let handle = ScopedHandle {
-            value: value.clone(),
-            done: done.clone(),
+            slot: Rc::new(HandleSlot {
+                value: Cell::new(None),
+                done: Cell::new(false),
+                waker: Cell::new(None),
+            }),
             shared: &self.shared,
             info: info.clone(),
         };
         if matches!(slot, Slot::Refused) || set.closed.get() {
-            done.set(true);
+            handle.slot.done.set(true);
             return handle;
         }
-        let shared: &'a Shared = &self.shared;
         let child = ScopedChild {
-            future,
+            future: Some(future),
             finish: Some(finish),
-            value,
-            done,
-            shared,
+            timer: timeout.map(TaskTimer::new),
+            handle: handle.slot.clone(),
+            shared: &self.shared,
             info,
             _slot: slot,
         };
@@ -214,10 +239,11 @@ impl<E> Scope<E> {
 pin_project! {
     struct ScopedChild<'a, F, Fin, T> {
         #[pin]
-        future: F,
+        future: Option<F>,
         finish: Option<Fin>,
-        value: Rc<Cell<Option<T>>>,
-        done: Rc<Cell<bool>>,
+        #[pin]
+        timer: Option<TaskTimer>,
+        handle: Rc<HandleSlot<T>>,
         shared: &'a Shared,
         info: TaskInfo,
         // A `limit` permit, held while the child runs.
@@ -226,8 +252,20 @@ pin_project! {
 
     impl<'a, F, Fin, T> PinnedDrop for ScopedChild<'a, F, Fin, T> {
         fn drop(this: Pin<&mut Self>) {
-            this.done.set(true);
+            let this = this.project();
+            discard(this.future, this.shared, this.info);
+            this.handle.finish(None);
         }
+    }
+}
+
+/// Drops a scoped child's future, recording a panic of its `Drop`.
+fn discard<F>(mut future: Pin<&mut Option<F>>, shared: &Shared, task: &TaskInfo) {
+    if future.is_none() {
+        return;
+    }
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| future.set(None))) {
+        shared.fail_with_panic(payload, Who::Task(task));
     }
 }
 
@@ -239,17 +277,32 @@ where
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.project();
-        let future = this.future;
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
+        let mut this = self.project();
+        let Some(running) = this.future.as_mut().as_pin_mut() else {
+            return Poll::Ready(());
+        };
+        match catch_unwind(AssertUnwindSafe(|| running.poll(cx))) {
             Ok(Poll::Ready(output)) => {
+                discard(this.future, this.shared, this.info);
                 if let Some(finish) = this.finish.take() {
-                    this.value.set(finish(output, this.shared, this.info));
+                    let value = finish_output(finish, output, this.shared, this.info);
+                    this.handle.finish(value);
                 }
                 Poll::Ready(())
             }
+            Ok(Poll::Pending) => {
+                if let Some(timer) = this.timer.as_pin_mut() {
+                    let after = timer.after();
+                    if timer.expired(cx) {
+                        this.shared.task_timed_out(this.info, after);
+                        discard(this.future, this.shared, this.info);
+                        return Poll::Ready(());
+                    }
+                }
+                Poll::Pending
+            }
             Err(payload) => {
+                discard(this.future, this.shared, this.info);
                 this.shared.fail_with_panic(payload, Who::Task(this.info));
                 Poll::Ready(())
             }
@@ -260,7 +313,8 @@ where
 pin_project! {
     /// The body together with its scoped children: polls both; done when
     /// the body is done and every scoped child has finished. Dropped (with
-    /// the children) when the scope drops its body.
+    /// the children, inside the scope's ambient) when the scope drops its
+    /// body.
     #[doc(hidden)]
     pub struct WithScoped<'s, 'a, B: Future> {
         #[pin]
@@ -268,6 +322,12 @@ pin_project! {
         output: Option<B::Output>,
         set: &'s ScopedSet<'a>,
         shared: &'s Shared,
+    }
+
+    impl<'s, 'a, B: Future> PinnedDrop for WithScoped<'s, 'a, B> {
+        fn drop(this: Pin<&mut Self>) {
+            this.set.close();
+        }
     }
 }
 
@@ -284,11 +344,8 @@ impl<B: Future> Future for WithScoped<'_, '_, B> {
             if let Poll::Ready(output) = this.body.as_mut().poll(cx) {
                 *this.output = Some(output);
             }
-            // The body may have spawned scoped children, or awaits one that
-            // finishes now: a handle registers no waker, so poll again.
-            if this.set.poll_children(cx) && this.output.is_none() {
-                cx.waker().wake_by_ref();
-            }
+            // The body may have spawned scoped children: start them.
+            this.set.poll_children(cx);
         }
         if this.output.is_some() && this.set.is_empty() {
             return Poll::Ready(this.output.take().expect("checked"));

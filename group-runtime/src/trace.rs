@@ -72,11 +72,7 @@ mod on {
         tracing::info!(parent: span, cause = %cause, "taskgroup: scope cancelled");
     }
 
-    pub(crate) fn task_ended(
-        span: &Span,
-        outcome: Outcome,
-        panic: Option<&crate::shared::Payload>,
-    ) {
+    pub(crate) fn task_ended(span: &Span, outcome: Outcome, panic: Option<&crate::state::Payload>) {
         let name = outcome.as_str();
         span.record("outcome", name);
         match outcome {
@@ -121,7 +117,7 @@ mod on {
 
     pub(crate) fn cancelled(_: &Span, _: &Cause) {}
 
-    pub(crate) fn task_ended(_: &Span, _: Outcome, _: Option<&crate::shared::Payload>) {}
+    pub(crate) fn task_ended(_: &Span, _: Outcome, _: Option<&crate::state::Payload>) {}
 }
 
 pub(crate) use on::{cancelled, in_span, scope_span, task_ended, task_span, Span};

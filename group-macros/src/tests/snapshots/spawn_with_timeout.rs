@@ -4,22 +4,17 @@ fn __snapshot() {
             ::core::convert::Into::into("slow"),
         );
         ::taskgroup::__private::deadline_error(&__tg_scope);
-        let __tg_future = ::taskgroup::__private::parallel(
-            ::taskgroup::__private::timed(
-                Duration::from_secs(2),
-                ::taskgroup::__private::Location::caller(),
-                fetch(id),
-            ),
-        );
+        let __tg_future = ::taskgroup::__private::parallel(fetch(id));
         let __tg_slot = __tg_scope.__slot_now();
         (&&&::taskgroup::__private::task_probe(&__tg_future))
             .__tg_spawn(
                 &__tg_scope,
                 ::taskgroup::__private::Start::new(
-                    __tg_slot,
-                    __tg_name,
-                    ::taskgroup::__private::Location::caller(),
-                ),
+                        __tg_slot,
+                        __tg_name,
+                        ::taskgroup::__private::Location::caller(),
+                    )
+                    .timeout(Duration::from_secs(2)),
                 __tg_future,
             )
     };
