@@ -166,3 +166,89 @@ async fn nursery_parameters_are_borrowed() {
     assert_eq!(double_all(&mut values).await, 3);
     assert_eq!(values, [2, 4, 6]);
 }
+
+/// A future that counts its polls in a borrowed counter.
+struct Counted<'a, F> {
+    polls: &'a std::cell::Cell<usize>,
+    future: std::pin::Pin<Box<F>>,
+}
+
+impl<F: std::future::Future> std::future::Future for Counted<'_, F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        self.polls.set(self.polls.get() + 1);
+        self.future.as_mut().poll(cx)
+    }
+}
+
+/// 2,000 scoped children woken one at a time: a wake-up polls the child
+/// that was woken, not all of them (issue 13: it used to take ~2,000,000
+/// polls). Each child is polled once to park and once to finish; the
+/// bound allows a few spurious polls, far below the quadratic count.
+#[taskgroup::test]
+async fn a_wake_up_polls_only_the_woken_scoped_child() {
+    const CHILDREN: usize = 2_000;
+    let polls = std::cell::Cell::new(0);
+    let (senders, receivers): (Vec<_>, Vec<_>) =
+        (0..CHILDREN).map(|_| oneshot::channel::<usize>()).unzip();
+    let sum = scope! {
+        let handles: Vec<_> = receivers
+            .into_iter()
+            .map(|receiver| {
+                spawn_scoped!(Counted {
+                    polls: &polls,
+                    future: Box::pin(async move { receiver.await.unwrap() }),
+                })
+            })
+            .collect();
+        let mut sum = 0;
+        for ((i, sender), handle) in senders.into_iter().enumerate().zip(handles) {
+            sender.send(i).unwrap();
+            sum += handle.await;
+        }
+        sum
+    };
+    assert_eq!(sum, CHILDREN * (CHILDREN - 1) / 2);
+    assert!(
+        polls.get() <= 3 * CHILDREN,
+        "{} polls of {CHILDREN} children woken one at a time",
+        polls.get()
+    );
+}
+
+/// Handles of scoped children under combinators with per-future wakers:
+/// `join_all` of more than 30 (its `FuturesUnordered` mode) and
+/// `FuturesUnordered` itself (issue 13, reproducer 4: they hung).
+#[taskgroup::test(start_paused = true)]
+async fn scoped_handles_wake_their_awaiter_under_combinators() {
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    let data: Vec<u64> = (0..40).collect();
+    let (all, unordered) = scope! {
+        let handles: Vec<_> = data
+            .iter()
+            .map(|&n| spawn_scoped!(async move {
+                sleep(Duration::from_millis(40 - n)).await;
+                n
+            }))
+            .collect();
+        let all: u64 = futures_util::future::join_all(handles).await.into_iter().sum();
+        let mut unordered: FuturesUnordered<_> = data
+            .iter()
+            .map(|&n| spawn_scoped!(async move {
+                sleep(Duration::from_millis(n)).await;
+                n
+            }))
+            .collect();
+        let mut order = Vec::new();
+        while let Some(n) = unordered.next().await {
+            order.push(n);
+        }
+        (all, order)
+    };
+    assert_eq!(all, (0..40).sum::<u64>());
+    assert_eq!(unordered, data, "completion order");
+}

@@ -17,13 +17,16 @@
 //! 4. memory: 1e5 and 1e6 parked children, bytes per task (peak RSS of a
 //!    process of its own, minus its baseline);
 //! 5. bounded: 1e6 trivial items, at most 16 at a time;
-//! 6. scenario 1 on the current-thread runtime.
+//! 6. scenario 1 on the current-thread runtime;
+//! 7. 2,000 futures in one task woken one at a time: `spawn_scoped!`
+//!    against `FuturesUnordered`: ns per wake-up.
 
 mod bounded;
 mod cancel;
 mod go;
 mod measure;
 mod memory;
+mod scoped;
 mod spawn_join;
 
 use measure::{per_item, print_table};
@@ -127,6 +130,16 @@ fn main() {
             "ns/item",
             &figures,
             &go.get("limit16-1000000"),
+        );
+    }
+    const WOKEN: usize = 2_000;
+    if wanted("7") {
+        let figures = per_item(&multi, &scoped::contenders(), WOKEN, WOKEN);
+        print_table(
+            &format!("(7) {WOKEN} futures in one task, woken one at a time, multi-thread"),
+            "ns/wake-up",
+            &figures,
+            &[],
         );
     }
     drop(multi);

@@ -20,7 +20,9 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use pin_project_lite::pin_project;
@@ -67,6 +69,10 @@ impl<'a> ScopedSet<'a> {
 
     fn push(&self, child: Child<'a>) {
         self.incoming.borrow_mut().push(child);
+    }
+
+    fn has_incoming(&self) -> bool {
+        !self.incoming.borrow().is_empty()
     }
 
     fn is_empty(&self) -> bool {
@@ -182,7 +188,11 @@ impl<T> Future for ScopedHandle<'_, T> {
             return missing_value(self.shared, &self.info);
         }
         // Woken by the child when it finishes (or is dropped).
-        self.slot.waker.set(Some(cx.waker().clone()));
+        let waker = match self.slot.waker.take() {
+            Some(waker) if waker.will_wake(cx.waker()) => waker,
+            _ => cx.waker().clone(),
+        };
+        self.slot.waker.set(Some(waker));
         Poll::Pending
     }
 }
@@ -225,7 +235,7 @@ impl<E> Scope<E> {
         let child = ScopedChild {
             future: Some(future),
             finish: Some(finish),
-            timer: timeout.map(TaskTimer::new),
+            timer: timeout.map(|after| Box::pin(TaskTimer::new(after))),
             handle: handle.slot.clone(),
             shared: &self.shared,
             info,
@@ -241,8 +251,8 @@ pin_project! {
         #[pin]
         future: Option<F>,
         finish: Option<Fin>,
-        #[pin]
-        timer: Option<TaskTimer>,
+        // Boxed: only children with a `timeout` pay for the timer.
+        timer: Option<Pin<Box<TaskTimer>>>,
         handle: Rc<HandleSlot<T>>,
         shared: &'a Shared,
         info: TaskInfo,
@@ -291,9 +301,9 @@ where
                 Poll::Ready(())
             }
             Ok(Poll::Pending) => {
-                if let Some(timer) = this.timer.as_pin_mut() {
+                if let Some(timer) = this.timer.as_mut() {
                     let after = timer.after();
-                    if timer.expired(cx) {
+                    if timer.as_mut().expired(cx) {
                         this.shared.task_timed_out(this.info, after);
                         discard(this.future, this.shared, this.info);
                         return Poll::Ready(());
@@ -310,6 +320,37 @@ where
     }
 }
 
+/// The waker the body and the scoped children are polled with. A wake-up
+/// that arrives while they are being polled (a child finished, and the body
+/// awaits its handle; the body released a child) is absorbed: the poll goes
+/// round again at once instead of returning to the scheduler and coming
+/// back. A wake-up from outside, between polls, is passed on.
+struct LocalWake {
+    woken: AtomicBool,
+    polling: AtomicBool,
+    outer: Mutex<Option<Waker>>,
+}
+
+impl Wake for LocalWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, SeqCst);
+        // Pairs with the poll's `polling = false; load woken` (store
+        // buffering): one of the two sides sees the other.
+        if !self.polling.load(SeqCst) {
+            if let Some(outer) = &*self.outer.lock().unwrap_or_else(PoisonError::into_inner) {
+                outer.wake_by_ref();
+            }
+        }
+    }
+}
+
+/// Rounds of one poll before giving the scheduler its turn back.
+const ROUNDS: usize = 32;
+
 pin_project! {
     /// The body together with its scoped children: polls both; done when
     /// the body is done and every scoped child has finished. Dropped (with
@@ -322,6 +363,7 @@ pin_project! {
         output: Option<B::Output>,
         set: &'s ScopedSet<'a>,
         shared: &'s Shared,
+        wake: Option<(Arc<LocalWake>, Waker)>,
     }
 
     impl<'s, 'a, B: Future> PinnedDrop for WithScoped<'s, 'a, B> {
@@ -336,21 +378,57 @@ impl<B: Future> Future for WithScoped<'_, '_, B> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<B::Output> {
         let mut this = self.project();
-        if this.shared.is_aborting() {
-            this.set.close();
-        }
-        this.set.poll_children(cx);
-        if this.output.is_none() {
-            if let Poll::Ready(output) = this.body.as_mut().poll(cx) {
-                *this.output = Some(output);
+        let (local, waker) = this.wake.get_or_insert_with(|| {
+            let local = Arc::new(LocalWake {
+                woken: AtomicBool::new(false),
+                polling: AtomicBool::new(false),
+                outer: Mutex::new(None),
+            });
+            (local.clone(), Waker::from(local))
+        });
+        {
+            let mut outer = local.outer.lock().unwrap_or_else(PoisonError::into_inner);
+            if !outer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *outer = Some(cx.waker().clone());
             }
-            // The body may have spawned scoped children: start them.
-            this.set.poll_children(cx);
         }
-        if this.output.is_some() && this.set.is_empty() {
-            return Poll::Ready(this.output.take().expect("checked"));
+        let mut inner = Context::from_waker(waker);
+        local.polling.store(true, SeqCst);
+        let mut rounds = 0;
+        loop {
+            if this.shared.is_aborting() {
+                this.set.close();
+            }
+            local.woken.store(false, SeqCst);
+            this.set.poll_children(&mut inner);
+            if this.output.is_none() {
+                if let Poll::Ready(output) = this.body.as_mut().poll(&mut inner) {
+                    *this.output = Some(output);
+                }
+            }
+            if this.output.is_some() && this.set.is_empty() {
+                local.polling.store(false, SeqCst);
+                return Poll::Ready(this.output.take().expect("checked"));
+            }
+            // Children the body spawned start in the next round.
+            if this.set.has_incoming() {
+                local.woken.store(true, SeqCst);
+            }
+            rounds += 1;
+            if local.woken.load(SeqCst)
+                && rounds < ROUNDS
+                && tokio::task::coop::has_budget_remaining()
+            {
+                continue;
+            }
+            local.polling.store(false, SeqCst);
+            if local.woken.swap(false, SeqCst) {
+                // Woken during the last round (or out of rounds, or out of
+                // tokio's budget): come back after the others had a turn.
+                cx.waker().wake_by_ref();
+            }
+            return Poll::Pending;
         }
-        Poll::Pending
     }
 }
 
@@ -366,6 +444,7 @@ pub fn with_scoped<'s, 'a, E, B: Future>(
         output: None,
         set,
         shared: &scope.shared,
+        wake: None,
     }
 }
 
