@@ -44,6 +44,7 @@ use crate::ambient;
 use crate::mode::Fallible;
 use crate::options::Options;
 use crate::scope::{Scope, Start};
+use crate::state::Shared;
 
 /// The items, handed out one at a time with their position.
 struct Queue<I> {
@@ -51,12 +52,13 @@ struct Queue<I> {
 }
 
 impl<I: Iterator> Queue<I> {
-    /// The next item. In a cancelled scope the worker parks instead, and
-    /// the child wrapper drops it at once.
+    /// The next item. In an aborting scope the worker parks instead, and
+    /// the child wrapper drops it at once. (A drain's signal does not stop
+    /// the pool: its items are the caller's in-flight work.)
     async fn next(&self) -> Option<(usize, I::Item)> {
         // A worker whose items never wait still lets other tasks run.
         tokio::task::coop::consume_budget().await;
-        if ambient::is_cancelled() {
+        if ambient::with_current(|shared| shared.is_some_and(Shared::is_aborting)) {
             return pending().await;
         }
         // Held only to advance the iterator. A panic in the iterator's `next`
@@ -137,7 +139,10 @@ where
                     }
                     Ok::<C, E>(kept)
                 };
-                scope.spawn_result(Start::new(scope.__slot_now(), None, location), worker)
+                scope.spawn_result(
+                    Start::new(scope.slot_for_own_work(), None, location),
+                    worker,
+                )
             })
             .collect();
         let mut parts = Vec::with_capacity(handles.len());

@@ -68,7 +68,7 @@ where
                     }
                     Ok(())
                 };
-                drop(scope.spawn_result(Start::new(scope.__slot_now(), None, at), attempt));
+                drop(scope.spawn_result(Start::new(scope.slot_for_own_work(), None, at), attempt));
             }
             Ok(())
         };

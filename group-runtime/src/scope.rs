@@ -102,6 +102,18 @@ impl<E> Scope<E> {
         }
     }
 
+    /// The workers of `pool` and the attempts of `first_ok`: a call's own
+    /// work, started unless the scope aborts. A drain's signal does not
+    /// refuse them (the call would have no way to say so but a panic); an
+    /// abort drops them at their first poll anyway.
+    pub(crate) fn slot_for_own_work(&self) -> Slot {
+        if self.shared.is_aborting() {
+            Slot::Refused
+        } else {
+            Slot::Free
+        }
+    }
+
     /// `spawn!` with a limit: waits for a free slot (backpressure). A
     /// cancelled scope closes the limit, which ends the wait with a refusal.
     pub fn __slot_wait(&self) -> impl Future<Output = Slot> + Send + 'static {
