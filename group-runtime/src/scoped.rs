@@ -348,8 +348,9 @@ impl Wake for LocalWake {
     }
 }
 
-/// Rounds of one poll before giving the scheduler its turn back.
-const ROUNDS: usize = 32;
+/// Rounds of one poll before giving the scheduler its turn back (tokio's
+/// budget usually ends the poll first).
+const ROUNDS: usize = 1024;
 
 pin_project! {
     /// The body together with its scoped children: polls both; done when
