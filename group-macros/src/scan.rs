@@ -1,9 +1,11 @@
 //! The syntactic checks on a scope's body, before it is expanded:
 //!
-//! * detached spawns (`tokio::spawn`, `tokio::task::spawn*`,
+//! * detached spawns (`tokio::spawn`, `tokio::task::spawn*`, `task::spawn*`,
 //!   `std::thread::spawn`, `thread::spawn`, bare `spawn_local(…)` /
-//!   `spawn_blocking(…)`), also inside other macros, are errors pointing at
-//!   the call, unless wrapped in `taskgroup::detached!(…)`;
+//!   `spawn_blocking(…)`, also inside other macros;
+//!   `Handle::current().spawn*(…)` and `thread::Builder::new()….spawn(…)`
+//!   outside macros) are errors pointing at the call, unless wrapped in
+//!   `taskgroup::detached!(…)` (by that path or bare);
 //! * `fn` items nested in the body get failing `spawn!` / `try_spawn!` /
 //!   `cancel!` of their own: they are not part of the scope.
 //!
@@ -14,7 +16,10 @@
 use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, ExprCall, ExprPath, Ident, ImplItemFn, ItemFn, Macro, Path, Stmt, TraitItemFn};
+use syn::{
+    Expr, ExprCall, ExprMethodCall, ExprPath, Ident, ImplItemFn, ItemFn, Macro, Path, Stmt,
+    TraitItemFn,
+};
 
 use crate::args::Errors;
 use crate::expand::SPAWNING;
@@ -123,6 +128,17 @@ impl Scanner<'_> {
                         segments.push(next.to_string());
                         index += 3;
                     }
+                    // `taskgroup::detached!(…)` and `taskgroup::scope!` by
+                    // their full path: skip the `!` and the arguments.
+                    if segments
+                        .last()
+                        .is_some_and(|last| last == "detached" || last == "scope")
+                        && matches!(tokens.get(index), Some(TokenTree::Punct(bang)) if bang.as_char() == '!')
+                        && matches!(tokens.get(index + 1), Some(TokenTree::Group(_)))
+                    {
+                        index += 2;
+                        continue;
+                    }
                     let called = matches!(tokens.get(index), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
                     if let Some(kind) = detached_spawn(&segments, called) {
                         let path: TokenStream = tokens[start..index].iter().cloned().collect();
@@ -199,7 +215,56 @@ fn prepend(stmts: &mut Vec<Stmt>, context: Context, krate: &TokenStream, functio
     *stmts = with;
 }
 
+/// `Handle::current().spawn(…)` / `.spawn_blocking(…)` and
+/// `thread::Builder::new()….spawn(…)`: a method chain whose root is a call
+/// of one of those paths. A handle or builder kept in a variable is not
+/// resolved (the clippy configuration in the README catches those).
+fn detached_method(call: &ExprMethodCall) -> Option<(String, &'static str)> {
+    let method = call.method.to_string();
+    let mut receiver = &*call.receiver;
+    let mut chained = false;
+    loop {
+        match receiver {
+            Expr::MethodCall(inner) => {
+                receiver = &inner.receiver;
+                chained = true;
+            }
+            Expr::Paren(inner) => receiver = &inner.expr,
+            Expr::Call(root) => {
+                let Expr::Path(ExprPath { path, .. }) = &*root.func else {
+                    return None;
+                };
+                let segments: Vec<String> =
+                    path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let names: Vec<&str> = segments.iter().map(String::as_str).collect();
+                let kind = match (names.as_slice(), method.as_str()) {
+                    ([.., "Handle", "current"], "spawn" | "spawn_blocking") => "task",
+                    ([.., "thread", "Builder", "new"], "spawn") => "thread",
+                    _ => return None,
+                };
+                let between = if chained { "…" } else { "" };
+                return Some((format!("{}(){between}.{method}", segments.join("::")), kind));
+            }
+            _ => return None,
+        }
+    }
+}
+
 impl VisitMut for Scanner<'_> {
+    fn visit_expr_method_call_mut(&mut self, call: &mut ExprMethodCall) {
+        if let Some((shown, kind)) = detached_method(call) {
+            let message = format!(
+                "`{shown}(…)` in {} starts a detached {kind} that the scope neither joins nor \
+                 cancels; use `spawn!(…)` so the task belongs to the scope, or, if it really \
+                 must outlive the scope, wrap the call in `taskgroup::detached!(…)`",
+                self.context.name()
+            );
+            self.errors
+                .push(syn::Error::new(call.method.span(), message));
+        }
+        visit_mut::visit_expr_method_call_mut(self, call);
+    }
+
     fn visit_expr_call_mut(&mut self, call: &mut ExprCall) {
         if let Expr::Path(ExprPath { path, .. }) = &*call.func {
             self.check_path(path, true);

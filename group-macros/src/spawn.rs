@@ -349,8 +349,9 @@ fn generate(
     }
 }
 
-/// An `async` block whose last statement is a `loop` with no `break` in it:
-/// it never returns a value (it ends by `?`, a panic or cancellation).
+/// An `async` block whose last statement is a `loop` with no `break` and no
+/// `return` in it: it never returns a value (it ends by `?`, a panic or
+/// cancellation). A `return` gives the block its output type.
 fn runs_forever(expr: &Expr) -> bool {
     let block = match expr {
         Expr::Async(block) => &block.block,
@@ -360,17 +361,18 @@ fn runs_forever(expr: &Expr) -> bool {
     };
     match block.stmts.last() {
         Some(syn::Stmt::Expr(Expr::Loop(the_loop), _)) => {
-            !has_break(the_loop.body.to_token_stream())
+            !has_exit(the_loop.body.to_token_stream())
         }
         _ => false,
     }
 }
 
-/// Any `break` token, nested loops included (conservative).
-fn has_break(tokens: TokenStream) -> bool {
+/// Any `break` or `return` token, nested loops and closures included
+/// (conservative).
+fn has_exit(tokens: TokenStream) -> bool {
     tokens.into_iter().any(|token| match token {
-        proc_macro2::TokenTree::Ident(ident) => ident == "break",
-        proc_macro2::TokenTree::Group(group) => has_break(group.stream()),
+        proc_macro2::TokenTree::Ident(ident) => ident == "break" || ident == "return",
+        proc_macro2::TokenTree::Group(group) => has_exit(group.stream()),
         _ => false,
     })
 }

@@ -14,6 +14,11 @@ async fn direct() {
     spawn_blocking(|| ());
     spawn_local(async {});
     let _as_value = [async {}].map(tokio::spawn);
+    tokio::runtime::Handle::current().spawn(async {});
+    tokio::runtime::Handle::current().spawn_blocking(|| ());
+    thread::Builder::new().name("worker".into()).spawn(|| ()).unwrap();
+    use tokio::task;
+    task::spawn(async {});
 }
 
 #[nursery]
