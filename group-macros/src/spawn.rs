@@ -120,6 +120,11 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             return quote!({ #error; ::core::unreachable!() });
         }
     };
+    if kind != "spawn_scoped" {
+        if let Some(error) = reaches_into_parent(&call.future.to_token_stream(), &kind) {
+            return quote!({ #error; ::core::unreachable!() });
+        }
+    }
     let kind = match kind.to_string().as_str() {
         "try_spawn" => Kind::Try,
         "spawn_background" => Kind::Background,
@@ -347,6 +352,80 @@ fn generate(
             #start
         }}
     }
+}
+
+/// A `spawn!` & co. (or `cancel!()`) written inside a parallel task's own
+/// future, outside a scope of its own: it would reach into the parent's
+/// scope, which a task that runs on its own (`Send + 'static`) cannot
+/// borrow. Skips nested `scope!` invocations (their macros are theirs).
+fn reaches_into_parent(tokens: &TokenStream, outer: &Ident) -> Option<TokenStream> {
+    let tokens: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    let mut index = 0;
+    while index < tokens.len() {
+        match &tokens[index] {
+            proc_macro2::TokenTree::Group(group) => {
+                if let Some(error) = reaches_into_parent(&group.stream(), outer) {
+                    return Some(error);
+                }
+            }
+            // A `fn` item in the task is not part of it (its own
+            // `#[nursery]`, or the nested-fn errors): skip to its body's end.
+            proc_macro2::TokenTree::Ident(ident) if ident == "fn" => {
+                while index < tokens.len()
+                    && !matches!(&tokens[index], proc_macro2::TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace)
+                {
+                    index += 1;
+                }
+            }
+            proc_macro2::TokenTree::Ident(ident) => {
+                let bang = matches!(tokens.get(index + 1), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '!');
+                let args = matches!(
+                    tokens.get(index + 2),
+                    Some(proc_macro2::TokenTree::Group(_))
+                );
+                if bang && args {
+                    let name = ident.to_string();
+                    if name == "scope" {
+                        index += 3;
+                        continue;
+                    }
+                    if crate::expand::SPAWNING.contains(&name.as_str())
+                        || name == "spawn_scoped"
+                        || name == "cancel"
+                    {
+                        let outer = outer.to_string();
+                        let message = if name == "cancel" {
+                            format!(
+                                "`cancel!()` inside a `{outer}!` task cannot reach the enclosing \
+                                 scope: the task runs on its own (`Send + 'static`). Return an \
+                                 `Err` from the task to stop its siblings, or call `cancel!()` \
+                                 in the body"
+                            )
+                        } else if outer == "spawn_blocking" {
+                            format!(
+                                "`{name}!` inside a `spawn_blocking!` closure cannot reach the \
+                                 enclosing scope: the closure runs on its own thread \
+                                 (`Send + 'static`). Return the value for the body to spawn, or \
+                                 open a scope of the closure's own: \
+                                 `tokio::runtime::Handle::current().block_on(async {{ scope! {{ … }} }})`"
+                            )
+                        } else {
+                            format!(
+                                "`{name}!` inside a `{outer}!` task cannot reach the enclosing \
+                                 scope: the task runs on its own (`Send + 'static`) and cannot \
+                                 borrow it. Open a scope inside the task: \
+                                 `{outer}!(async move {{ scope! {{ {name}!(…); }} }})`"
+                            )
+                        };
+                        return Some(syn::Error::new(ident.span(), message).to_compile_error());
+                    }
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    None
 }
 
 /// An `async` block whose last statement is a `loop` with no `break` and no

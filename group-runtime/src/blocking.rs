@@ -6,7 +6,7 @@
 
 use std::marker::PhantomData;
 
-use crate::bounds::ScopeError;
+use crate::bounds::{Same, SameError, ScopeError, ViaFrom};
 use crate::cause::TaskInfo;
 use crate::child::{finish_output, ChildGuard, Delivered};
 use crate::handle::TaskHandle;
@@ -99,19 +99,19 @@ pub trait SpawnBlockingResult<F, U, E2> {
         E: ScopeError<E2> + Send + 'static,
     {
         scope.spawn_blocking_with(start, f, |output, shared, task| {
-            finish_result::<E, U, E2>(output, shared, task)
+            finish_result::<ViaFrom, E, U, E2>(output, shared, task)
         })
     }
 
     /// A closure written inline: its error type is the scope's.
-    fn __tg_spawn_block<'s>(&self, scope: &'s Scope<E2>, start: Start, f: F) -> TaskHandle<'s, U>
+    fn __tg_spawn_block<'s, E>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, U>
     where
         F: FnOnce() -> Result<U, E2> + Send + 'static,
         U: Send + 'static,
-        E2: Send + 'static,
+        E: SameError<E2> + Send + 'static,
     {
         scope.spawn_blocking_with(start, f, |output, shared, task| {
-            finish_result::<E2, U, E2>(output, shared, task)
+            finish_result::<Same, E, U, E2>(output, shared, task)
         })
     }
 }

@@ -45,3 +45,48 @@ impl<E: From<E2>, E2> ScopeError<E2> for E {
         E::from(error)
     }
 }
+
+/// How a child's error becomes the scope's: [`ViaFrom`] or [`Same`].
+pub(crate) trait Convert<E2, E> {
+    fn convert(error: E2) -> E;
+}
+
+/// `From` (a child future or closure passed by name).
+pub(crate) struct ViaFrom;
+
+impl<E2, E: ScopeError<E2>> Convert<E2, E> for ViaFrom {
+    fn convert(error: E2) -> E {
+        E::from_task_error(error)
+    }
+}
+
+/// The identity (an inline block, a pool worker, a `first_ok` attempt).
+pub(crate) struct Same;
+
+impl<E2, E: SameError<E2>> Convert<E2, E> for Same {
+    fn convert(error: E2) -> E {
+        E::same(error)
+    }
+}
+
+/// An `async` block (or closure) written inline in `spawn!` & co. takes the
+/// scope's error type `Self` as its own, so that `?` in it needs no
+/// annotation; this says so when its error type `E2` is fixed otherwise.
+/// (One impl: when `E2` is still open, it is inferred to be `Self`.)
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "this task fails with `{E2}`, but a task written inline in `spawn!` & co. (an `async` block, a closure) takes the scope's error type `{Self}`",
+    label = "fails with `{E2}`, not the scope's `{Self}`",
+    note = "end the block with `Ok(value?)` (`?` converts with `From`), or `.map_err(…)`",
+    note = "or bind it to a variable first (`let task = async {{ … }}; spawn!(task)`): it keeps its own error type, converted into the scope's with `From`"
+)]
+pub trait SameError<E2> {
+    /// The identity.
+    fn same(error: E2) -> Self;
+}
+
+impl<E> SameError<E> for E {
+    fn same(error: E) -> E {
+        error
+    }
+}

@@ -139,7 +139,7 @@ where
                     }
                     Ok::<C, E>(kept)
                 };
-                scope.spawn_result(
+                scope.spawn_result_same(
                     Start::new(scope.slot_for_own_work(), None, location),
                     worker,
                 )

@@ -11,7 +11,7 @@
 use std::future::Future;
 use std::marker::PhantomData;
 
-use crate::bounds::{ParallelTask, ScopeError};
+use crate::bounds::{ParallelTask, Same, SameError, ScopeError, ViaFrom};
 use crate::handle::TaskHandle;
 use crate::scope::{Scope, Start};
 
@@ -33,22 +33,22 @@ pub trait SpawnResult<F, U, E2> {
         U: Send + 'static,
         E: ScopeError<E2> + Send + 'static,
     {
-        scope.spawn_result(start, future)
+        scope.spawn_result::<ViaFrom, F, U, E2>(start, future)
     }
 
     /// An inline `async` block: its error type is the scope's.
-    fn __tg_spawn_block<'s>(
+    fn __tg_spawn_block<'s, E>(
         &self,
-        scope: &'s Scope<E2>,
+        scope: &'s Scope<E>,
         start: Start,
         future: F,
     ) -> TaskHandle<'s, U>
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
-        E2: Send + 'static,
+        E: SameError<E2> + Send + 'static,
     {
-        scope.spawn_result(start, future)
+        scope.spawn_result::<Same, F, U, E2>(start, future)
     }
 }
 impl<F, U, E2> SpawnResult<F, U, E2> for &&TaskProbe<F> where F: Future<Output = Result<U, E2>> {}

@@ -52,26 +52,30 @@ where
     async move {
         let scope = Scope::<E>::open(Options::new(at).name("first_ok").collect_all());
         let winner = Arc::new(Mutex::new(None));
-        let body = async {
-            for future in futures {
-                let winner = winner.clone();
-                let attempt = async move {
-                    let value = future.await?;
-                    let mut slot = winner.lock().unwrap_or_else(PoisonError::into_inner);
-                    if slot.is_none() {
-                        *slot = Some(value);
-                        ambient::with_current(|shared| {
-                            if let Some(shared) = shared {
-                                shared.cancel(Cause::FirstOk { at });
-                            }
-                        });
-                    }
-                    Ok(())
-                };
-                drop(scope.spawn_result(Start::new(scope.slot_for_own_work(), None, at), attempt));
-            }
-            Ok(())
-        };
+        let body =
+            async {
+                for future in futures {
+                    let winner = winner.clone();
+                    let attempt = async move {
+                        let value = future.await?;
+                        let mut slot = winner.lock().unwrap_or_else(PoisonError::into_inner);
+                        if slot.is_none() {
+                            *slot = Some(value);
+                            ambient::with_current(|shared| {
+                                if let Some(shared) = shared {
+                                    shared.cancel(Cause::FirstOk { at });
+                                }
+                            });
+                        }
+                        Ok(())
+                    };
+                    drop(scope.spawn_result_same(
+                        Start::new(scope.slot_for_own_work(), None, at),
+                        attempt,
+                    ));
+                }
+                Ok(())
+            };
         let outcome = Fallible::new().run_all(&scope, body).await;
         let won = winner.lock().unwrap_or_else(PoisonError::into_inner).take();
         match (won, outcome) {

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::ambient;
-use crate::bounds::ScopeError;
+use crate::bounds::{Convert, Same};
 use crate::cause::{Cause, ScopeInfo, TaskInfo};
 use crate::child::{Child, ChildGuard, Delivered};
 use crate::deadline::{DeadlineError, IntoTimeout};
@@ -208,16 +208,29 @@ impl<E> Scope<E> {
     }
 
     /// A child returning `Result<U, E2>`: `Ok(u)` is the handle's value,
-    /// `Err(e2)` fails the scope with `E::from(e2)`.
-    pub(crate) fn spawn_result<F, U, E2>(&self, start: Start, future: F) -> TaskHandle<'_, U>
+    /// `Err(e2)` fails the scope with `convert(e2)`.
+    pub(crate) fn spawn_result<C, F, U, E2>(&self, start: Start, future: F) -> TaskHandle<'_, U>
     where
+        C: Convert<E2, E>,
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
-        E: ScopeError<E2> + Send + 'static,
+        E: Send + 'static,
     {
         self.spawn_task(start, future, |output, shared, task| {
-            finish_result::<E, U, E2>(output, shared, task)
+            finish_result::<C, E, U, E2>(output, shared, task)
         })
+    }
+}
+
+impl<E: Send + 'static> Scope<E> {
+    /// A child failing with the scope's own error type (the pool's
+    /// workers, `first_ok`'s attempts).
+    pub(crate) fn spawn_result_same<F, U>(&self, start: Start, future: F) -> TaskHandle<'_, U>
+    where
+        F: Future<Output = Result<U, E>> + Send + 'static,
+        U: Send + 'static,
+    {
+        self.spawn_result::<Same, F, U, E>(start, future)
     }
 }
 
@@ -272,19 +285,20 @@ pub(crate) fn finish_value<T>(output: T, _: &Shared, _: &TaskInfo) -> Option<T> 
 }
 
 /// `Ok(u)` is the handle's value; `Err(e2)` fails the scope with
-/// `E::from(e2)`.
-pub(crate) fn finish_result<E, U, E2>(
+/// `C::convert(e2)` (`From`, or the identity for an inline block).
+pub(crate) fn finish_result<C, E, U, E2>(
     output: Result<U, E2>,
     shared: &Shared,
     task: &TaskInfo,
 ) -> Option<U>
 where
-    E: ScopeError<E2> + Send + 'static,
+    C: Convert<E2, E>,
+    E: Send + 'static,
 {
     match output {
         Ok(value) => Some(value),
         Err(error) => {
-            shared.fail_with_error(task, error, |error| Box::new(E::from_task_error(error)));
+            shared.fail_with_error(task, error, |error| Box::new(C::convert(error)));
             None
         }
     }

@@ -27,7 +27,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use pin_project_lite::pin_project;
 
-use crate::bounds::ScopeError;
+use crate::bounds::{Same, SameError, ScopeError, ViaFrom};
 use crate::cause::TaskInfo;
 use crate::child::finish_output;
 use crate::deadline::TaskTimer;
@@ -481,14 +481,14 @@ pub trait ScopedResult<F, U, E2> {
         E: ScopeError<E2> + Send + 'static,
     {
         scope.spawn_scoped_with(set, start, future, |output, shared, task| {
-            finish_result::<E, U, E2>(output, shared, task)
+            finish_result::<ViaFrom, E, U, E2>(output, shared, task)
         })
     }
 
     /// An inline `async` block: its error type is the scope's.
-    fn __tg_spawn_block<'a>(
+    fn __tg_spawn_block<'a, E>(
         &self,
-        scope: &'a Scope<E2>,
+        scope: &'a Scope<E>,
         set: &ScopedSet<'a>,
         start: Start,
         future: F,
@@ -496,10 +496,11 @@ pub trait ScopedResult<F, U, E2> {
     where
         F: Future<Output = Result<U, E2>> + 'a,
         U: 'a,
-        E2: Send + 'static,
+        E2: 'a,
+        E: SameError<E2> + Send + 'static,
     {
         scope.spawn_scoped_with(set, start, future, |output, shared, task| {
-            finish_result::<E2, U, E2>(output, shared, task)
+            finish_result::<Same, E, U, E2>(output, shared, task)
         })
     }
 }

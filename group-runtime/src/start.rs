@@ -16,6 +16,7 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tokio::sync::oneshot;
 
+use crate::bounds::SameError;
 use crate::scope::Scope;
 
 /// Handed to a `start!` child: call [`Ready::send`] once initialised.
@@ -236,9 +237,9 @@ pub trait StartResult<F, U, E2> {
     }
 
     /// An inline `async` block: its error type is the scope's.
-    fn __tg_starting_block(
+    fn __tg_starting_block<E: SameError<E2>>(
         &self,
-        _scope: &Scope<E2>,
+        _scope: &Scope<E>,
         error: oneshot::Sender<E2>,
         signalled: Arc<AtomicBool>,
         future: F,
