@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 
 use crate::bounds::{Same, SameError, ScopeError, ViaFrom};
 use crate::cause::TaskInfo;
-use crate::child::{finish_output, ChildGuard, Delivered};
+use crate::child::{finish_output, ChildGuard};
 use crate::handle::TaskHandle;
 use crate::scope::{finish_result, finish_value, Scope, Start};
 use crate::state::{Shared, Who};
@@ -40,25 +40,30 @@ fn run<F, R, T>(
     task: TaskInfo,
     f: F,
     finish: impl FnOnce(R, &Shared, &TaskInfo) -> Option<T>,
-) -> Delivered<T>
+) -> Option<T>
 where
     F: FnOnce() -> R,
 {
     let span = crate::trace::task_span(&guard.shared().span, &task);
     if guard.shared().is_cancelled() {
+        // Never started: the closure (and what it captured) is dropped
+        // here, in scope, a panic of its `Drop` recorded.
+        if let Err(payload) = guard.in_scope(|| drop(f)) {
+            guard.shared().fail_with_panic(payload, Who::Task(&task));
+        }
         crate::trace::task_ended(&span, Outcome::Cancelled, None);
-        return Delivered::nothing();
+        return None;
     }
     match guard.in_scope(|| crate::trace::in_span(&span, f)) {
         Ok(output) => {
             let value = finish_output(finish, output, guard.shared(), &task);
             crate::trace::task_ended(&span, Outcome::of(&value), None);
-            Delivered::value(value, &mut guard, &task)
+            value
         }
         Err(payload) => {
             crate::trace::task_ended(&span, Outcome::Panicked, Some(&payload));
             guard.shared().fail_with_panic(payload, Who::Task(&task));
-            Delivered::nothing()
+            None
         }
     }
 }

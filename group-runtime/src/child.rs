@@ -92,14 +92,6 @@ impl ChildGuard {
 }
 
 impl ChildGuard {
-    /// The child's future is gone with a value to deliver: its slot, its
-    /// parked waker and its dump entry are released now; its count is
-    /// returned, to be released with the value (see [`Delivered`]).
-    fn take_hold(&mut self) -> Option<Arc<Shared>> {
-        self.release_all_but_count();
-        self.shared.take()
-    }
-
     fn release_all_but_count(&mut self) {
         drop(self.permit.take());
         if let Some(key) = self.parked.take() {
@@ -128,57 +120,6 @@ impl Drop for ChildGuard {
         if let Some(shared) = self.shared.take() {
             shared.task_stopped();
         }
-    }
-}
-
-/// What a child hands to its handle: the value, if it produced one.
-///
-/// A value whose type has a destructor keeps the child counted in its
-/// scope until it is taken or dropped, and its `Drop` runs under
-/// `catch_unwind`: tokio drops an output nobody awaits (its handle was
-/// dropped) and swallows a panic there, so the panic is recorded in the
-/// scope here instead, and resumed after the join like any other.
-pub(crate) struct Delivered<T> {
-    value: Option<T>,
-    hold: Option<(Arc<Shared>, TaskInfo)>,
-}
-
-impl<T> Delivered<T> {
-    /// No value (the child failed or was cancelled).
-    pub(crate) fn nothing() -> Self {
-        Delivered {
-            value: None,
-            hold: None,
-        }
-    }
-
-    /// The child's value; the child's count goes with it if the value
-    /// could panic when dropped.
-    pub(crate) fn value(value: Option<T>, guard: &mut ChildGuard, task: &TaskInfo) -> Self {
-        if value.is_none() || !std::mem::needs_drop::<T>() {
-            return Delivered { value, hold: None };
-        }
-        let hold = guard.take_hold().map(|shared| (shared, task.clone()));
-        Delivered { value, hold }
-    }
-
-    /// The value for the handle, releasing the child's count.
-    pub(crate) fn take(mut self) -> Option<T> {
-        self.value.take()
-    }
-}
-
-impl<T> Drop for Delivered<T> {
-    fn drop(&mut self) {
-        let Some((shared, task)) = self.hold.take() else {
-            return;
-        };
-        if let Some(value) = self.value.take() {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(value))) {
-                shared.fail_with_panic(payload, Who::Task(&task));
-            }
-        }
-        shared.task_stopped();
     }
 }
 
@@ -254,9 +195,9 @@ where
     F: Future,
     Fin: FnOnce(F::Output, &Shared, &TaskInfo) -> Option<T>,
 {
-    type Output = Delivered<T>;
+    type Output = Option<T>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Delivered<T>> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.project();
         let (mut future, guard, task) = (this.future, this.guard, &*this.task);
         // An enclosing scope's abort reaches this scope's flag by itself.
@@ -264,7 +205,7 @@ where
         if guard.must_stop() {
             discard(future, guard, task);
             crate::trace::task_ended(span, Outcome::Cancelled, None);
-            return Poll::Ready(Delivered::nothing());
+            return Poll::Ready(None);
         }
         let polled = guard.in_scope(|| {
             crate::trace::in_span(span, || {
@@ -278,7 +219,7 @@ where
             })
         });
         match polled {
-            Ok(None) => Poll::Ready(Delivered::nothing()),
+            Ok(None) => Poll::Ready(None),
             Ok(Some(Poll::Ready(output))) => {
                 let finish = this
                     .finish
@@ -286,7 +227,7 @@ where
                     .expect("taskgroup: a child finishes once");
                 let value = finish_output(finish, output, guard.shared(), task);
                 crate::trace::task_ended(span, Outcome::of(&value), None);
-                Poll::Ready(Delivered::value(value, guard, task))
+                Poll::Ready(value)
             }
             Ok(Some(Poll::Pending)) => {
                 if let Some(timer) = this.timer.as_mut() {
@@ -294,7 +235,7 @@ where
                         guard.shared().task_timed_out(task, timer.after());
                         discard(future, guard, task);
                         crate::trace::task_ended(span, Outcome::Failed, None);
-                        return Poll::Ready(Delivered::nothing());
+                        return Poll::Ready(None);
                     }
                 }
                 // The task's waker is the same at every poll (the child is
@@ -305,7 +246,7 @@ where
                         Registered::Closed => {
                             discard(future, guard, task);
                             crate::trace::task_ended(span, Outcome::Cancelled, None);
-                            return Poll::Ready(Delivered::nothing());
+                            return Poll::Ready(None);
                         }
                     }
                 }
@@ -315,7 +256,7 @@ where
                 discard(future, guard, task);
                 crate::trace::task_ended(span, Outcome::Panicked, Some(&payload));
                 guard.shared().fail_with_panic(payload, Who::Task(task));
-                Poll::Ready(Delivered::nothing())
+                Poll::Ready(None)
             }
         }
     }

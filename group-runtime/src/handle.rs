@@ -3,14 +3,17 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use tokio::task::JoinHandle;
 
 use crate::cause::TaskInfo;
-use crate::child::Delivered;
-use crate::state::Shared;
+use crate::state::{Fate, Shared, Unwound, Who};
+
+/// Hands a dropped handle's task to the scope (see [`adopt`]).
+type Adopt<T> = fn(JoinHandle<Option<T>>, &Shared, TaskInfo);
 
 /// A running child of a scope; `.await` it for the task's success value.
 ///
@@ -43,32 +46,50 @@ use crate::state::Shared;
 /// # }
 /// ```
 pub struct TaskHandle<'scope, T> {
-    join: Option<JoinHandle<Delivered<T>>>,
+    join: Option<JoinHandle<Option<T>>>,
     shared: &'scope Shared,
     info: TaskInfo,
+    /// For a value with a destructor: hands a handle dropped before its
+    /// task finished to the scope, which drops the value under
+    /// `catch_unwind` (tokio would swallow a panic there).
+    adopt: Option<Adopt<T>>,
     _brand: PhantomData<&'scope mut &'scope ()>,
 }
 
-impl<'scope, T> TaskHandle<'scope, T> {
+impl<'scope, T: Send + 'static> TaskHandle<'scope, T> {
     pub(crate) fn started(
         shared: &'scope Shared,
         info: TaskInfo,
-        join: JoinHandle<Delivered<T>>,
+        join: JoinHandle<Option<T>>,
     ) -> Self {
         TaskHandle {
             join: Some(join),
             shared,
             info,
+            adopt: std::mem::needs_drop::<T>().then_some(adopt::<T>),
             _brand: PhantomData,
         }
     }
+}
 
+/// The scope's runner polls the orphaned handle and drops the value.
+fn adopt<T: Send + 'static>(join: JoinHandle<Option<T>>, shared: &Shared, task: TaskInfo) {
+    shared.adopt(
+        Box::pin(async move {
+            drop(join.await);
+        }),
+        task,
+    );
+}
+
+impl<'scope, T> TaskHandle<'scope, T> {
     /// A task that was refused because the scope is cancelled.
     pub(crate) fn refused(shared: &'scope Shared, info: TaskInfo) -> Self {
         TaskHandle {
             join: None,
             shared,
             info,
+            adopt: None,
             _brand: PhantomData,
         }
     }
@@ -124,18 +145,26 @@ pub(crate) fn missing_value<T>(shared: &Shared, info: &TaskInfo) -> Poll<T> {
         shared.abandon_body();
         return Poll::Pending;
     }
-    if shared.is_cancelled_while_bodies_go_on() {
-        let cause = shared.cause().map(|cause| cause.to_string());
-        panic!(
-            "taskgroup: {info} was cancelled before it produced a value ({}), \
-             so its handle cannot be awaited",
-            cause.as_deref().unwrap_or("cancelled")
-        );
+    if !shared.is_cancelled() {
+        // The runtime is shutting down: everything is being dropped.
+        return Poll::Pending;
     }
-    // The task failed, or a scope on the way up is failing or being
-    // dropped (or the runtime is shutting down): the body awaiting here
-    // is about to be dropped, this await with it.
-    Poll::Pending
+    match shared.body_fate() {
+        Fate::GoesOn => {
+            let cause = shared.cause().map(|cause| cause.to_string());
+            panic!(
+                "taskgroup: {info} was cancelled before it produced a value ({}), \
+                 so its handle cannot be awaited",
+                cause.as_deref().unwrap_or("cancelled")
+            );
+        }
+        // The task failed, or the scope is being dropped: the body awaiting
+        // here is about to be dropped, this await with it.
+        Fate::DroppedHere => Poll::Pending,
+        // An enclosing scope fails: unwind to it (nobody else may drop this
+        // body, e.g. in a blocking closure's `block_on`).
+        Fate::DroppedAbove => std::panic::resume_unwind(Box::new(Unwound)),
+    }
 }
 
 impl<T> Future for TaskHandle<'_, T> {
@@ -146,15 +175,37 @@ impl<T> Future for TaskHandle<'_, T> {
             return self.no_value();
         };
         match Pin::new(join).poll(cx) {
-            Poll::Ready(delivered) => {
+            Poll::Ready(Ok(Some(value))) => {
                 self.join = None;
-                match delivered.ok().and_then(Delivered::take) {
-                    Some(value) => Poll::Ready(value),
-                    None => self.no_value(),
-                }
+                Poll::Ready(value)
+            }
+            Poll::Ready(Ok(None) | Err(_)) => {
+                self.join = None;
+                self.no_value()
             }
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+impl<T> Drop for TaskHandle<'_, T> {
+    /// A value nobody awaited is dropped under `catch_unwind` (a panic of
+    /// its `Drop` is the task's, resumed by the scope): here if the task
+    /// has finished, else by the scope's runner once it does.
+    fn drop(&mut self) {
+        let (Some(mut join), Some(adopt)) = (self.join.take(), self.adopt) else {
+            return;
+        };
+        if join.is_finished() {
+            let mut cx = Context::from_waker(Waker::noop());
+            if let Poll::Ready(output) = Pin::new(&mut join).poll(&mut cx) {
+                if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(output))) {
+                    self.shared.fail_with_panic(payload, Who::Task(&self.info));
+                }
+                return;
+            }
+        }
+        adopt(join, self.shared, self.info.clone());
     }
 }
 

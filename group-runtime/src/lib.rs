@@ -60,6 +60,7 @@ pub mod __private {
     pub use crate::mode::{CollectsErrors, Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
     pub use crate::options::Options;
     pub use crate::probe::{forever, task_probe, SpawnResult, SpawnValue, TaskProbe};
+    pub use crate::run::{Driven, IntoDriven};
     pub use crate::scope::{Scope, Slot, Start};
     pub use crate::scoped::{
         identity, scoped_probe, with_scoped, ScopedProbe, ScopedResult, ScopedSet, ScopedValue,

@@ -3,14 +3,13 @@
 //! runner, anything else the plain one).
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::marker::PhantomData;
 
 use crate::errors::{Errors, Failure};
 use crate::options::Options;
-use crate::run::Outcome;
+use crate::run::{IntoDriven, Outcome};
 use crate::scope::Scope;
-use crate::state::Payload;
+use crate::state::{Payload, Shared};
 
 /// Names the body's value type `R` for dispatch.
 #[doc(hidden)]
@@ -24,7 +23,7 @@ impl<R> ModeProbe<R> {
     }
 
     /// From the body future itself (`scope!`).
-    pub fn of<B: Future<Output = R>>(_body: &B) -> Self {
+    pub fn of<B: IntoDriven<Output = R>>(_body: &B) -> Self {
         ModeProbe(PhantomData)
     }
 }
@@ -63,9 +62,15 @@ impl<T, E: 'static> Fallible<T, E> {
 
     pub async fn run<B>(self, scope: &Scope<E>, body: B) -> Result<T, E>
     where
-        B: Future<Output = Result<T, E>>,
+        B: IntoDriven<Output = Result<T, E>>,
     {
-        match scope.drive(body, Result::is_err).await {
+        // The body's `Err` fails the scope, unless a failure came first: it
+        // is then dropped here (under the runner's `catch_unwind`).
+        let settle = |shared: &Shared, output: Result<T, E>| match output {
+            Err(_) if !shared.fail_from_body() => None,
+            output => Some(output),
+        };
+        match scope.drive(body, settle).await {
             Outcome::Body(result) => result,
             Outcome::ChildError(error) => Err(downcast(error)),
             Outcome::Collected => {
@@ -78,19 +83,21 @@ impl<T, E: 'static> Fallible<T, E> {
     /// children's, its body's, its deadline's) in the order they happened.
     pub async fn run_all<B>(self, scope: &Scope<E>, body: B) -> Result<T, Errors<E>>
     where
-        B: Future<Output = Result<T, E>>,
+        B: IntoDriven<Output = Result<T, E>>,
         E: Send,
     {
         let shared = &*scope.shared;
         // The body's error takes its place in time among the others.
-        let body = async {
-            body.await.map_err(|error| {
+        let settle = |shared: &Shared, output: Result<T, E>| match output {
+            Err(error) => {
                 shared.collect(Box::new(error));
-            })
+                None
+            }
+            ok => Some(ok),
         };
-        let value = match scope.drive(body, |_| false).await {
+        let value = match scope.drive(body, settle).await {
             Outcome::Body(Ok(value)) => Some(value),
-            Outcome::Body(Err(())) | Outcome::Collected => None,
+            Outcome::Body(Err(_)) | Outcome::Collected => None,
             Outcome::ChildError(error) => {
                 shared.collect(error);
                 None
@@ -132,9 +139,9 @@ impl<R> Plain<R> {
 
     pub async fn run<B>(self, scope: &Scope<Infallible>, body: B) -> R
     where
-        B: Future<Output = R>,
+        B: IntoDriven<Output = R>,
     {
-        match scope.drive(body, |_| false).await {
+        match scope.drive(body, |_, value| Some(value)).await {
             Outcome::Body(value) => value,
             Outcome::ChildError(_) | Outcome::Collected => {
                 unreachable!("taskgroup: an error in an infallible scope")
@@ -145,7 +152,7 @@ impl<R> Plain<R> {
     /// `errors = all` on a scope that cannot fail: a compile error.
     pub async fn run_all<B>(self, _scope: &Scope<Infallible>, _body: B) -> R
     where
-        B: Future<Output = R>,
+        B: IntoDriven<Output = R>,
         R: CollectsErrors,
     {
         unreachable!("taskgroup: `errors = all` on an infallible scope")

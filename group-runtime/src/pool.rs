@@ -120,6 +120,7 @@ where
     C: Collect<U>,
 {
     let scope = Scope::<E>::open(Options::new(location).name("pool"));
+    scope.refuse_own_work_if_aborting("pool");
     let workers = match items.size_hint() {
         (_, Some(upper)) => workers.min(upper),
         (_, None) => workers,

@@ -51,6 +51,7 @@ where
     let futures: Vec<F> = futures.into_iter().collect();
     async move {
         let scope = Scope::<E>::open(Options::new(at).name("first_ok").collect_all());
+        scope.refuse_own_work_if_aborting("first_ok");
         let winner = Arc::new(Mutex::new(None));
         let body =
             async {

@@ -1,5 +1,11 @@
 //! The scope's runner: drives the body, reacts to the first failure, joins
 //! every child, then produces the scope's value, error or panic.
+//!
+//! What it drives is a [`Driven`]: the body, plus, for a scope that uses
+//! `spawn_scoped!`, the scoped children, which the runner keeps polling
+//! after the body returned (or was dropped by a failure) until they are
+//! done or aborted: the body's value (or `Err`) counts at the moment the
+//! body returns, not when the last scoped child does.
 
 use std::future::{pending, poll_fn, Future};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -7,10 +13,12 @@ use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
+
 use crate::ambient;
 use crate::options::Grace;
 use crate::scope::Scope;
-use crate::state::{Payload, Shared, Who};
+use crate::state::{Payload, Shared, Unwound, Who};
 
 /// How the body and its children ended, once every child has stopped.
 pub(crate) enum Outcome<R> {
@@ -19,68 +27,160 @@ pub(crate) enum Outcome<R> {
     /// A child's error, boxed as the scope's error type.
     ChildError(Payload),
     /// No value and no single error: the body was dropped by a failure
-    /// that `errors = all` collected (the deadline).
+    /// that `errors = all` collected (the deadline), or its value was
+    /// collected.
     Collected,
 }
 
-/// The body, polled and dropped inside the ambient scope. If the runner is
-/// dropped with the body still alive (the scope's future was dropped), the
-/// scope is cancelled first, so the body's `Drop` impls see why.
-struct Body<'a, B> {
-    future: Option<Pin<Box<B>>>,
+/// What a scope's runner drives: the body, and the children that live
+/// inside the scope's own future (`spawn_scoped!`).
+#[doc(hidden)]
+pub trait Driven {
+    /// The body's value.
+    type Output;
+    /// Polls the body (and the scoped children): `Ready` with the body's
+    /// value once the body returned; the scoped children may go on.
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output>;
+    /// Drops the body, not the scoped children.
+    fn drop_body(self: Pin<&mut Self>);
+    /// After the body is gone: polls the scoped children, `Ready` when none
+    /// is left.
+    fn poll_rest(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+    /// The scope aborts: the scoped children are dropped.
+    fn close(self: Pin<&mut Self>);
+}
+
+/// What the macros and the tools hand to a scope's runner: any future (the
+/// body alone), or a body with scoped children.
+#[doc(hidden)]
+pub trait IntoDriven {
+    /// The body's value.
+    type Output;
+    #[doc(hidden)]
+    type Driven: Driven<Output = Self::Output>;
+    #[doc(hidden)]
+    fn into_driven(self) -> Self::Driven;
+}
+
+impl<F: Future> IntoDriven for F {
+    type Output = F::Output;
+    type Driven = PlainBody<F>;
+
+    fn into_driven(self) -> PlainBody<F> {
+        PlainBody { future: Some(self) }
+    }
+}
+
+pin_project! {
+    /// A body without scoped children.
+    #[doc(hidden)]
+    pub struct PlainBody<F> {
+        #[pin]
+        future: Option<F>,
+    }
+}
+
+impl<F: Future> Driven for PlainBody<F> {
+    type Output = F::Output;
+
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        match self.project().future.as_pin_mut() {
+            Some(future) => future.poll(cx),
+            // Not polled again once it returned (the runner drops it).
+            None => Poll::Pending,
+        }
+    }
+
+    fn drop_body(self: Pin<&mut Self>) {
+        self.project().future.set(None);
+    }
+
+    fn poll_rest(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
+
+    fn close(self: Pin<&mut Self>) {}
+}
+
+/// The driven body, polled and dropped inside the ambient scope, every
+/// call under `catch_unwind`. If the runner is dropped with it still alive
+/// (the scope's future was dropped), the scope is cancelled first, so the
+/// `Drop` impls see why.
+struct Body<'a, D> {
+    driven: Option<Pin<Box<D>>>,
+    /// The body itself (not its scoped children) is still there.
+    alive: bool,
     ambient: Option<Arc<Shared>>,
     shared: &'a Shared,
 }
 
-impl<B: Future> Body<'_, B> {
-    /// `None` once the body is gone; a panic is recorded and drops it.
-    fn poll(&mut self, cx: &mut Context<'_>) -> Option<Poll<B::Output>> {
-        let future = self.future.as_mut()?;
+impl<D: Driven> Body<'_, D> {
+    /// Runs `f` on the driven body inside the ambient scope; a panic is
+    /// recorded as the body's.
+    fn with<R>(&mut self, f: impl FnOnce(Pin<&mut D>) -> R) -> Option<R> {
+        let driven = self.driven.as_mut()?;
         let ambient = &mut self.ambient;
         let span = &self.shared.span;
-        let polled = catch_unwind(AssertUnwindSafe(|| {
-            crate::trace::in_span(span, || {
-                ambient::enter(ambient, || future.as_mut().poll(cx))
-            })
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            crate::trace::in_span(span, || ambient::enter(ambient, || f(driven.as_mut())))
         }));
-        match polled {
-            Ok(Poll::Pending) => Some(Poll::Pending),
-            Ok(ready) => {
-                self.discard();
-                Some(ready)
-            }
+        match result {
+            Ok(value) => Some(value),
             Err(payload) => {
-                self.discard();
                 self.shared.fail_with_panic(payload, Who::Body);
                 None
             }
         }
     }
 
-    /// Drops the body, recording a panic raised by its `Drop`.
-    fn discard(&mut self) {
-        let Some(future) = self.future.take() else {
-            return;
-        };
-        let ambient = &mut self.ambient;
-        let dropped = catch_unwind(AssertUnwindSafe(|| {
-            ambient::enter(ambient, || drop(future));
-        }));
-        if let Err(payload) = dropped {
-            self.shared.fail_with_panic(payload, Who::Body);
+    /// `None` once the body is gone; a panic is recorded and drops it.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Option<Poll<D::Output>> {
+        if !self.alive {
+            return None;
         }
+        match self.with(|driven| driven.poll_body(cx)) {
+            Some(Poll::Pending) => Some(Poll::Pending),
+            Some(ready) => {
+                self.discard();
+                Some(ready)
+            }
+            None => {
+                self.discard();
+                None
+            }
+        }
+    }
+
+    /// Drops the body, recording a panic raised by its `Drop`; the scoped
+    /// children stay.
+    fn discard(&mut self) {
+        if std::mem::take(&mut self.alive) {
+            self.with(Driven::drop_body);
+        }
+    }
+
+    /// Polls the scoped children left after the body: `true` when none is
+    /// left (aborting drops them first).
+    fn rest_done(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.shared.is_aborting() {
+            self.with(Driven::close);
+        }
+        !matches!(
+            self.with(|driven| driven.poll_rest(cx)),
+            Some(Poll::Pending)
+        )
     }
 }
 
-impl<B> Drop for Body<'_, B> {
+impl<D> Drop for Body<'_, D> {
     fn drop(&mut self) {
-        let Some(future) = self.future.take() else {
+        let Some(driven) = self.driven.take() else {
             return;
         };
         self.shared.cancel_on_drop();
         let ambient = &mut self.ambient;
         let dropped = catch_unwind(AssertUnwindSafe(|| {
-            ambient::enter(ambient, || drop(future));
+            ambient::enter(ambient, || drop(driven));
         }));
         if let Err(payload) = dropped {
             self.shared.fail_with_panic(payload, Who::Body);
@@ -89,8 +189,10 @@ impl<B> Drop for Body<'_, B> {
 }
 
 impl<E> Scope<E> {
-    /// Runs `body` as the scope's body. `is_failure` says whether a value
-    /// the body returned is a failure (`Err`), which cancels the children.
+    /// Runs `body` as the scope's body. `settle` receives the body's value
+    /// when the body returns (a failure it records cancels the children)
+    /// and gives back what the scope keeps of it; it runs under
+    /// `catch_unwind` (dropping a value can panic).
     ///
     /// Returns only after every child has stopped. A panic (of the body or
     /// of a child) is resumed here, after the join.
@@ -98,10 +200,10 @@ impl<E> Scope<E> {
     /// An enclosing scope's cancellation reaches this one by itself
     /// (`state.rs`): the children are cancelled and joined while the body
     /// goes on, and a failure of this scope's own is still its result.
-    pub(crate) async fn drive<B: Future>(
+    pub(crate) async fn drive<B: IntoDriven>(
         &self,
         body: B,
-        is_failure: fn(&B::Output) -> bool,
+        settle: impl FnOnce(&Shared, B::Output) -> Option<B::Output>,
     ) -> Outcome<B::Output> {
         let shared = &*self.shared;
         let mut wake = pin!(shared.wake_runner.notified());
@@ -129,15 +231,35 @@ impl<E> Scope<E> {
             }
         };
         let mut body = Body {
-            future: Some(Box::pin(body)),
+            driven: Some(Box::pin(body.into_driven())),
+            alive: true,
             ambient: Some(self.shared.clone()),
             shared,
         };
+        let mut settle = Some(settle);
         let mut value = None;
+        // Handles dropped before their task finished: awaited here, their
+        // values dropped under `catch_unwind`. `true` when none is left.
+        let orphans_done = |cx: &mut Context<'_>| {
+            let mut orphans = shared.take_orphans();
+            orphans.retain_mut(|(future, task)| {
+                match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                    Ok(Poll::Pending) => true,
+                    Ok(Poll::Ready(())) => false,
+                    Err(payload) => {
+                        shared.fail_with_panic(payload, Who::Task(task));
+                        false
+                    }
+                }
+            });
+            shared.keep_orphans(&mut orphans);
+            shared.no_orphans()
+        };
 
         // Phase 1: the body runs until it returns or a failure drops it.
         poll_fn(|cx| loop {
             timers(cx);
+            orphans_done(cx);
             if shared.body_must_go() {
                 body.discard();
                 return Poll::Ready(());
@@ -145,8 +267,10 @@ impl<E> Scope<E> {
             match body.poll(cx) {
                 None => return Poll::Ready(()),
                 Some(Poll::Ready(output)) => {
-                    if !is_failure(&output) || shared.fail_from_body() {
-                        value = Some(output);
+                    let settle = settle.take().expect("the body returns once");
+                    match catch_unwind(AssertUnwindSafe(|| settle(shared, output))) {
+                        Ok(kept) => value = kept,
+                        Err(payload) => shared.fail_with_panic(payload, Who::Body),
                     }
                     return Poll::Ready(());
                 }
@@ -164,22 +288,27 @@ impl<E> Scope<E> {
         // The body is done: background children are cancelled, not awaited.
         shared.stop_background();
 
-        // Phase 2: join. A failure or a parent's cancellation arriving now
-        // still cancels the remaining children; the timers still run.
-        if !shared.start_join() {
-            poll_fn(|cx| loop {
-                if shared.children() == 0 {
-                    return Poll::Ready(());
-                }
-                timers(cx);
-                if wake.as_mut().poll(cx).is_ready() {
-                    wake.set(shared.wake_runner.notified());
-                    continue;
-                }
-                return Poll::Pending;
-            })
-            .await;
-        }
+        // Phase 2: join the children and the scoped children. A failure or a
+        // parent's cancellation arriving now still cancels the remaining
+        // children; the timers still run.
+        // (A scoped child may still start parallel children: the count is
+        // read at every turn; `JOINING` is set, so the last one wakes us.)
+        shared.start_join();
+        poll_fn(|cx| loop {
+            timers(cx);
+            let rest_done = body.rest_done(cx);
+            let adopted_done = orphans_done(cx);
+            if rest_done && adopted_done && shared.children() == 0 {
+                return Poll::Ready(());
+            }
+            if wake.as_mut().poll(cx).is_ready() {
+                wake.set(shared.wake_runner.notified());
+                continue;
+            }
+            return Poll::Pending;
+        })
+        .await;
+        drop(body);
         // Taken before the scope's hold is released: a panic still recorded
         // at release time would be handed to the enclosing scope.
         let panic = shared.take_panic();
@@ -194,10 +323,13 @@ impl<E> Scope<E> {
             resume_unwind(payload);
         }
         if let Some(error) = error {
+            drop(value);
             return Outcome::ChildError(error);
         }
         match value {
             Some(value) => Outcome::Body(value),
+            // The body unwound (an enclosing scope fails): on up.
+            None if shared.unwound() => resume_unwind(Box::new(Unwound)),
             None if shared.collect_all => Outcome::Collected,
             // Unreachable: without a value the body failed, and its failure
             // (a panic or an error) was handled above.

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use crate::ambient;
 use crate::bounds::{Convert, Same};
 use crate::cause::{Cause, ScopeInfo, TaskInfo};
-use crate::child::{Child, ChildGuard, Delivered};
+use crate::child::{Child, ChildGuard};
 use crate::deadline::{DeadlineError, IntoTimeout};
 use crate::handle::TaskHandle;
 use crate::listing::TaskKind;
@@ -114,6 +114,25 @@ impl<E> Scope<E> {
         }
     }
 
+    /// `pool` and `first_ok` in a scope that aborts (after `cancel!()`
+    /// without `grace`, or once the grace period is over) have no way to
+    /// return a result: like a handle awaited in vain, they panic with the
+    /// cause.
+    ///
+    /// # Panics
+    /// If the scope (or an enclosing one) aborts its children.
+    pub(crate) fn refuse_own_work_if_aborting(&self, what: &str) {
+        if self.shared.is_aborting() {
+            let cause = self.shared.cause().map(|cause| cause.to_string());
+            panic!(
+                "taskgroup: `{what}` called at {} in a scope that is cancelled ({}): its tasks \
+                 cannot start, so it has no result",
+                self.shared.info.location(),
+                cause.as_deref().unwrap_or("cancelled")
+            );
+        }
+    }
+
     /// `spawn!` with a limit: waits for a free slot (backpressure). A
     /// cancelled scope closes the limit, which ends the wait with a refusal.
     pub fn __slot_wait(&self) -> impl Future<Output = Slot> + Send + 'static {
@@ -149,11 +168,11 @@ impl<E> Scope<E> {
 
     /// Starts a child: counts it, then `launch` hands the guard and the
     /// task's identity to tokio (a task, or a blocking-pool thread).
-    pub(crate) fn start<T>(
+    pub(crate) fn start<T: Send + 'static>(
         &self,
         start: Start,
         blocking: bool,
-        launch: impl FnOnce(ChildGuard, TaskInfo, Option<Duration>) -> JoinHandle<Delivered<T>>,
+        launch: impl FnOnce(ChildGuard, TaskInfo, Option<Duration>) -> JoinHandle<Option<T>>,
     ) -> TaskHandle<'_, T> {
         let Start {
             slot,

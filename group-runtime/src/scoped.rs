@@ -32,6 +32,7 @@ use crate::cause::TaskInfo;
 use crate::child::finish_output;
 use crate::deadline::TaskTimer;
 use crate::handle::missing_value;
+use crate::run::{Driven, IntoDriven};
 use crate::scope::{finish_result, finish_value, Scope, Slot, Start};
 use crate::state::{Shared, Who};
 
@@ -177,6 +178,24 @@ impl<T> ScopedHandle<'_, T> {
     }
 }
 
+impl<T> Drop for ScopedHandle<'_, T> {
+    /// A value nobody took is dropped here; a panic of its `Drop` is the
+    /// task's.
+    fn drop(&mut self) {
+        drop_value(self.slot.value.take(), self.shared, &self.info);
+    }
+}
+
+/// Drops a scoped child's value, recording a panic of its `Drop` as the
+/// task's.
+fn drop_value<T>(value: Option<T>, shared: &Shared, task: &TaskInfo) {
+    if let Some(value) = value {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(value))) {
+            shared.fail_with_panic(payload, Who::Task(task));
+        }
+    }
+}
+
 impl<T> Future for ScopedHandle<'_, T> {
     type Output = T;
 
@@ -296,7 +315,12 @@ where
                 discard(this.future, this.shared, this.info);
                 if let Some(finish) = this.finish.take() {
                     let value = finish_output(finish, output, this.shared, this.info);
-                    this.handle.finish(value);
+                    if Rc::strong_count(this.handle) == 1 {
+                        // The handle is gone: nobody will take the value.
+                        drop_value(value, this.shared, this.info);
+                    } else {
+                        this.handle.finish(value);
+                    }
                 }
                 Poll::Ready(())
             }
@@ -353,31 +377,31 @@ impl Wake for LocalWake {
 const ROUNDS: usize = 1024;
 
 pin_project! {
-    /// The body together with its scoped children: polls both; done when
-    /// the body is done and every scoped child has finished. Dropped (with
-    /// the children, inside the scope's ambient) when the scope drops its
-    /// body.
+    /// The body together with its scoped children, driven by the scope's
+    /// runner: the body's value counts when the body returns; the scoped
+    /// children are polled on until they finish or the scope aborts.
     #[doc(hidden)]
-    pub struct WithScoped<'s, 'a, B: Future> {
+    pub struct WithScoped<'s, 'a, B> {
         #[pin]
-        body: B,
-        output: Option<B::Output>,
+        body: Option<B>,
         set: &'s ScopedSet<'a>,
         shared: &'s Shared,
         wake: Option<(Arc<LocalWake>, Waker)>,
     }
 
-    impl<'s, 'a, B: Future> PinnedDrop for WithScoped<'s, 'a, B> {
+    impl<'s, 'a, B> PinnedDrop for WithScoped<'s, 'a, B> {
         fn drop(this: Pin<&mut Self>) {
             this.set.close();
         }
     }
 }
 
-impl<B: Future> Future for WithScoped<'_, '_, B> {
-    type Output = B::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<B::Output> {
+impl<B: Future> WithScoped<'_, '_, B> {
+    /// Polls the scoped children and the body (while it is there) with the
+    /// absorbing waker, going round again while wake-ups arrive during the
+    /// poll. `Ready` with the body's value, or (no body) when the scoped
+    /// children are done.
+    fn drive(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<B::Output>> {
         let mut this = self.project();
         let (local, waker) = this.wake.get_or_insert_with(|| {
             let local = Arc::new(LocalWake {
@@ -402,14 +426,18 @@ impl<B: Future> Future for WithScoped<'_, '_, B> {
             }
             local.woken.store(false, SeqCst);
             this.set.poll_children(&mut inner);
-            if this.output.is_none() {
-                if let Poll::Ready(output) = this.body.as_mut().poll(&mut inner) {
-                    *this.output = Some(output);
+            match this.body.as_mut().as_pin_mut() {
+                Some(body) => {
+                    if let Poll::Ready(output) = body.poll(&mut inner) {
+                        local.polling.store(false, SeqCst);
+                        return Poll::Ready(Some(output));
+                    }
                 }
-            }
-            if this.output.is_some() && this.set.is_empty() {
-                local.polling.store(false, SeqCst);
-                return Poll::Ready(this.output.take().expect("checked"));
+                None if this.set.is_empty() => {
+                    local.polling.store(false, SeqCst);
+                    return Poll::Ready(None);
+                }
+                None => {}
             }
             // Children the body spawned start in the next round.
             if this.set.has_incoming() {
@@ -433,6 +461,40 @@ impl<B: Future> Future for WithScoped<'_, '_, B> {
     }
 }
 
+impl<B: Future> Driven for WithScoped<'_, '_, B> {
+    type Output = B::Output;
+
+    fn poll_body(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<B::Output> {
+        match self.drive(cx) {
+            Poll::Ready(Some(output)) => Poll::Ready(output),
+            // The body is gone: the runner no longer asks for it.
+            Poll::Ready(None) | Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn drop_body(self: Pin<&mut Self>) {
+        self.project().body.set(None);
+    }
+
+    fn poll_rest(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.as_mut().drop_body();
+        self.drive(cx).map(|_| ())
+    }
+
+    fn close(self: Pin<&mut Self>) {
+        self.set.close();
+    }
+}
+
+impl<'s, 'a, B: Future> IntoDriven for WithScoped<'s, 'a, B> {
+    type Output = B::Output;
+    type Driven = Self;
+
+    fn into_driven(self) -> Self {
+        self
+    }
+}
+
 /// Wraps the body of a scope that uses `spawn_scoped!`.
 #[doc(hidden)]
 pub fn with_scoped<'s, 'a, E, B: Future>(
@@ -441,8 +503,7 @@ pub fn with_scoped<'s, 'a, E, B: Future>(
     body: B,
 ) -> WithScoped<'s, 'a, B> {
     WithScoped {
-        body,
-        output: None,
+        body: Some(body),
         set,
         shared: &scope.shared,
         wake: None,

@@ -64,6 +64,9 @@
 //! `tasks`; the last child decrements `tasks` then reads `JOINING`.
 
 use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, OnceLock, PoisonError, Weak};
 
@@ -80,6 +83,11 @@ use crate::sync::{fence, AtomicUsize, Mutex, MutexGuard};
 
 pub(crate) type Payload = Box<dyn Any + Send>;
 
+/// A task handle dropped before its task finished, whose value has a
+/// destructor: the runner awaits it and drops the value under
+/// `catch_unwind` (see `handle.rs`).
+pub(crate) type Orphan = (Pin<Box<dyn Future<Output = ()> + Send>>, TaskInfo);
+
 const SIGNALLED: usize = 1;
 const ABORTING: usize = 1 << 1;
 const SETTLED: usize = 1 << 2;
@@ -90,6 +98,27 @@ const BODY_DONE: usize = 1 << 6;
 const JOINING: usize = 1 << 7;
 const FINISHED: usize = 1 << 8;
 const GONE: usize = 1 << 9;
+const UNWOUND: usize = 1 << 10;
+/// Adopted handles are waiting in `orphans`.
+const ORPHANS: usize = 1 << 11;
+
+/// The payload of a cancellation unwinding out of a body that awaited a
+/// value that will never come while an enclosing scope fails: nobody else
+/// may drop that body (it runs in a blocking closure's `block_on`), so it
+/// unwinds, silently (`resume_unwind` runs no panic hook), up to the task
+/// or body of the failing scope, where it ends as a cancellation. Never
+/// recorded as a panic.
+pub(crate) struct Unwound;
+
+/// What becomes of a body awaiting a task that has no value.
+pub(crate) enum Fate {
+    /// The body goes on (`cancel!()`, a drain): the await can only fail.
+    GoesOn,
+    /// This scope's runner drops the body (a failure here, a drop).
+    DroppedHere,
+    /// An enclosing scope fails or is dropped: unwind to it.
+    DroppedAbove,
+}
 
 /// What a scope keeps for `taskgroup::dump()` (boxed: one pointer in scopes
 /// opened while dumps are off).
@@ -153,6 +182,9 @@ pub(crate) struct Shared {
     record: Mutex<Record>,
     /// Nested scopes, to pass the signal and the abort down.
     nested: Mutex<Slab<Weak<Shared>>>,
+    /// Handles dropped before their task finished (values with a `Drop`),
+    /// for the runner.
+    orphans: Mutex<Vec<Orphan>>,
     /// Wakes the runner: a failure, a cancellation, the last child stopped.
     pub(crate) wake_runner: Notify,
     /// Wakers of parked children, woken when this scope aborts.
@@ -205,6 +237,7 @@ impl Shared {
             token: OnceLock::new(),
             record: Mutex::new(Record::default()),
             nested: Mutex::new(Slab::new()),
+            orphans: Mutex::new(Vec::new()),
             wake_runner: Notify::new(),
             parked: Parked::default(),
             parked_background: Parked::default(),
@@ -303,24 +336,27 @@ impl Shared {
         parent.cause().map(|cause| Cause::Parent(Arc::new(cause)))
     }
 
-    /// Cancelled while every body involved goes on (`cancel!()`, a drain,
-    /// an enclosing scope's signal): no scope on the way up failed or is
-    /// being dropped. Only then can a task's missing value be awaited in
-    /// vain (the body is not about to be dropped).
-    pub(crate) fn is_cancelled_while_bodies_go_on(&self) -> bool {
-        if !self.is_cancelled() {
-            return false;
+    /// What becomes of this scope's body when it awaits a task that has no
+    /// value (see [`Fate`]).
+    pub(crate) fn body_fate(&self) -> Fate {
+        const GOING: usize = FAILED | DROPPED | ABANDONED;
+        if self.has(GOING) {
+            return Fate::DroppedHere;
         }
         let mut scope = self;
-        loop {
-            if scope.has(FAILED | DROPPED | ABANDONED) {
-                return false;
+        while let Some(parent) = &scope.parent {
+            if parent.has(GOING) {
+                return Fate::DroppedAbove;
             }
-            match &scope.parent {
-                Some(parent) => scope = parent,
-                None => return true,
-            }
+            scope = parent;
         }
+        Fate::GoesOn
+    }
+
+    /// The body unwound ([`Unwound`]): the runner passes it on after the
+    /// join.
+    pub(crate) fn unwound(&self) -> bool {
+        self.has(UNWOUND)
     }
 
     /// For `taskgroup::dump()`.
@@ -376,14 +412,17 @@ impl Shared {
         let Some(elapsed) = self.deadline_error.get() else {
             return self.missing_deadline_error(cause());
         };
+        if !self.collect_all && self.has(FAILED | SETTLED) {
+            return;
+        }
+        let Some(error) = self.convert_elapsed(*elapsed, Who::Task(task)) else {
+            return;
+        };
         if self.collect_all {
-            lock(&self.record).all.push((elapsed(), Some(task.clone())));
+            lock(&self.record).all.push((error, Some(task.clone())));
             return;
         }
-        if self.has(FAILED | SETTLED) {
-            return;
-        }
-        self.fail(Failure::Child, Some(elapsed()), cause);
+        self.fail(Failure::Child, Some(error), cause);
     }
 
     /// The scope's own `timeout` elapsed.
@@ -395,11 +434,24 @@ impl Shared {
         let Some(elapsed) = self.deadline_error.get() else {
             return self.missing_deadline_error(cause());
         };
+        if !self.collect_all {
+            if self.has(FAILED) {
+                return;
+            }
+            if self.has(SETTLED) {
+                // After `cancel!()` the body's value stands; the deadline
+                // still bounds the children.
+                return self.abort();
+            }
+        }
+        let Some(error) = self.convert_elapsed(*elapsed, Who::Body) else {
+            return;
+        };
         if self.collect_all {
             // The deadline stops everything, and is one more error.
             {
                 let mut record = self.lock_record();
-                record.all.push((elapsed(), None));
+                record.all.push((error, None));
                 if record.cause.is_none() {
                     record.cause = Some(cause());
                 }
@@ -407,15 +459,19 @@ impl Shared {
             }
             return self.cancel_effects(self.grace.is_none());
         }
-        if self.has(FAILED) {
-            return;
+        self.fail(Failure::Deadline, Some(error), cause);
+    }
+
+    /// `E::from(Elapsed)`, the user's conversion: a panic in it is `who`'s
+    /// panic, recorded like any other (`None` then).
+    fn convert_elapsed(&self, elapsed: fn() -> Payload, who: Who<'_>) -> Option<Payload> {
+        match catch_unwind(AssertUnwindSafe(elapsed)) {
+            Ok(error) => Some(error),
+            Err(payload) => {
+                self.fail_with_panic(payload, who);
+                None
+            }
         }
-        if self.has(SETTLED) {
-            // After `cancel!()` the body's value stands; the deadline still
-            // bounds the children.
-            return self.abort();
-        }
-        self.fail(Failure::Deadline, Some(elapsed()), cause);
     }
 
     /// Unreachable: the macros install the conversion wherever they write a
@@ -467,6 +523,15 @@ impl Shared {
     /// a failure or a cancellation, and resumed by the runner once every
     /// child has stopped.
     pub(crate) fn fail_with_panic(&self, payload: Payload, who: Who<'_>) {
+        if payload.is::<Unwound>() {
+            // A cancellation passing through: a task ends cancelled; a body
+            // that is not dropped anyway unwinds further after the join.
+            if matches!(who, Who::Body) && !self.has(FAILED | DROPPED | ABANDONED) {
+                self.set(UNWOUND | ABANDONED);
+                self.wake_runner.notify_one();
+            }
+            return;
+        }
         let message = panic_message(&*payload);
         let cause = match who {
             Who::Task(task) => Cause::TaskPanicked {
@@ -528,6 +593,49 @@ impl Shared {
     /// `errors = all`: every error recorded, in order.
     pub(crate) fn take_collected(&self) -> Vec<(Payload, Option<TaskInfo>)> {
         std::mem::take(&mut self.lock_record().all)
+    }
+
+    /// A handle dropped before its task finished: the runner takes it; if
+    /// this scope was dropped (no runner any more), the enclosing scope's
+    /// runner does.
+    pub(crate) fn adopt(&self, future: Pin<Box<dyn Future<Output = ()> + Send>>, task: TaskInfo) {
+        if self.has(FINISHED) {
+            if let Some(parent) = &self.parent {
+                parent.adopt(future, task);
+            }
+            return;
+        }
+        lock(&self.orphans).push((future, task));
+        self.set(ORPHANS);
+        self.wake_runner.notify_one();
+    }
+
+    /// The adopted handles, taken out to be polled (outside the lock: a
+    /// value's `Drop` is user code); the pending ones go back with
+    /// [`Shared::keep_orphans`], so that a dropped runner leaves none
+    /// behind (they go to the enclosing scope at release).
+    pub(crate) fn take_orphans(&self) -> Vec<Orphan> {
+        if !self.has(ORPHANS) {
+            return Vec::new();
+        }
+        let mut orphans = lock(&self.orphans);
+        self.state.fetch_and(!ORPHANS, SeqCst);
+        std::mem::take(&mut *orphans)
+    }
+
+    /// Puts back the adopted handles still pending.
+    pub(crate) fn keep_orphans(&self, pending: &mut Vec<Orphan>) {
+        if pending.is_empty() {
+            return;
+        }
+        let mut orphans = lock(&self.orphans);
+        orphans.append(pending);
+        self.set(ORPHANS);
+    }
+
+    /// No adopted handle is waiting.
+    pub(crate) fn no_orphans(&self) -> bool {
+        !self.has(ORPHANS)
     }
 
     pub(crate) fn take_panic(&self) -> Option<(Payload, Cause)> {
@@ -710,6 +818,13 @@ impl Shared {
         fence(SeqCst);
         if let Some(token) = self.token.get() {
             token.cancel();
+        }
+        // Handles this scope's runner did not get to (its future was
+        // dropped): the enclosing scope's runner awaits them.
+        for (future, task) in self.take_orphans() {
+            if let Some(parent) = &self.parent {
+                parent.adopt(future, task);
+            }
         }
         if let Some(parent) = &self.parent {
             let key = self.nested_key.swap(usize::MAX, SeqCst);

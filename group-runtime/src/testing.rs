@@ -31,6 +31,7 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::task::Poll;
 use std::time::Duration;
 
+use crate::cause::Cause;
 use crate::dump;
 use crate::mode::Plain;
 use crate::options::Options;
@@ -97,11 +98,19 @@ pub fn check_leaks_within<F: Future>(bound: Duration, test: F) -> impl Future<Ou
     crate::dump::enable_dump();
     async move {
         let scope = Scope::<Infallible>::open(Options::new(location).name("leak check"));
-        let returned = AtomicBool::new(false);
+        // Set when the test's body is gone: returned, or unwinding from a
+        // panic (the bound applies to both: a failing test with a
+        // straggler must not hang either).
+        let ended = AtomicBool::new(false);
+        struct Ended<'a>(&'a AtomicBool);
+        impl Drop for Ended<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, SeqCst);
+            }
+        }
         let body = async {
-            let output = test.await;
-            returned.store(true, SeqCst);
-            output
+            let _ended = Ended(&ended);
+            test.await
         };
         let mut run = pin!(Plain::new().run(&scope, body));
         let mut deadline = pin!(None);
@@ -109,15 +118,21 @@ pub fn check_leaks_within<F: Future>(bound: Duration, test: F) -> impl Future<Ou
             if let Poll::Ready(output) = run.as_mut().poll(cx) {
                 return Poll::Ready(output);
             }
-            if returned.load(SeqCst) && deadline.is_none() {
+            if ended.load(SeqCst) && deadline.is_none() {
                 deadline.set(Some(tokio::time::sleep(bound)));
             }
             if let Some(sleep) = deadline.as_mut().as_pin_mut() {
                 if sleep.poll(cx).is_ready() {
                     let alive = dump::dump_of(&scope.shared);
+                    let how = match scope.shared.cause() {
+                        Some(cause @ Cause::BodyPanicked { .. }) => {
+                            format!("the test failed ({cause})")
+                        }
+                        _ => "the test returned".to_owned(),
+                    };
                     panic!(
-                        "taskgroup: leak check at {location}: the test returned, but {bound:?} \
-                         later this is still alive:\n{alive}"
+                        "taskgroup: leak check at {location}: {how}, but {bound:?} later this \
+                         is still alive:\n{alive}"
                     );
                 }
             }
