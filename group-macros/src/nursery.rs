@@ -33,6 +33,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         function.block.brace_token = braces;
         return quote!(#errors #function);
     }
+    if let Some(error) = borrowed_error_type(&function) {
+        errors.push(error);
+    }
     scan::scan(
         &mut function.block.stmts,
         Context::Nursery,
@@ -87,6 +90,84 @@ fn mentions_block_on(tokens: TokenStream) -> bool {
         TokenTree::Group(group) => mentions_block_on(group.stream()),
         _ => false,
     })
+}
+
+/// The error type `E` of a return type `Result<T, E>` (or
+/// `Result<T, Errors<E>>`) that borrows (a lifetime other than `'static`, or
+/// an elided reference): the scope keeps its error until it returns and
+/// receives it from tasks on other threads, so it must be `'static`.
+fn borrowed_error_type(function: &ItemFn) -> Option<syn::Error> {
+    let ReturnType::Type(_, ty) = &function.sig.output else {
+        return None;
+    };
+    let error = result_error(ty)?;
+    let error = match result_error_in_errors(error) {
+        Some(inner) => inner,
+        None => error,
+    };
+    if !borrows(error) {
+        return None;
+    }
+    Some(syn::Error::new_spanned(
+        error,
+        "the scope's error type must be `'static`: a task's error reaches the scope from \
+         another thread and is kept until the scope returns, so it cannot borrow. Return an \
+         owned error (`String`, `Box<dyn std::error::Error + Send + Sync>`, your own error \
+         type), e.g. `.map_err(|e| e.to_owned())`",
+    ))
+}
+
+/// `E` in a path type `…Result<T, E>`.
+fn result_error(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().collect::<Vec<_>>()[..] {
+        [syn::GenericArgument::Type(_), syn::GenericArgument::Type(error)] => Some(error),
+        _ => None,
+    }
+}
+
+/// `E` in `Errors<E>`.
+fn result_error_in_errors(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match (
+        last.ident == "Errors",
+        &args.args.iter().collect::<Vec<_>>()[..],
+    ) {
+        (true, [syn::GenericArgument::Type(error)]) => Some(error),
+        _ => None,
+    }
+}
+
+/// A lifetime other than `'static`, or a reference without one.
+fn borrows(ty: &Type) -> bool {
+    struct Finds(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finds {
+        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
+            self.0 |= lifetime.ident != "static";
+        }
+        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+            self.0 |= reference.lifetime.is_none();
+            syn::visit::visit_type_reference(self, reference);
+        }
+    }
+    let mut finds = Finds(false);
+    syn::visit::Visit::visit_type(&mut finds, ty);
+    finds.0
 }
 
 /// Replaces `impl Trait` with `_` so the return type can annotate a `let`.

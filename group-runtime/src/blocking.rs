@@ -101,7 +101,8 @@ pub trait SpawnBlockingResult<F, U, E2> {
     where
         F: FnOnce() -> Result<U, E2> + Send + 'static,
         U: Send + 'static,
-        E: ScopeError<E2> + Send + 'static,
+        E: ScopeError<E2> + 'static,
+        E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_blocking_with(start, f, |output, shared, task| {
             finish_result::<ViaFrom, E, U, E2>(output, shared, task)
@@ -113,7 +114,8 @@ pub trait SpawnBlockingResult<F, U, E2> {
     where
         F: FnOnce() -> Result<U, E2> + Send + 'static,
         U: Send + 'static,
-        E: SameError<E2> + Send + 'static,
+        E: SameError<E2> + 'static,
+        E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_blocking_with(start, f, |output, shared, task| {
             finish_result::<Same, E, U, E2>(output, shared, task)

@@ -31,7 +31,8 @@ pub trait SpawnResult<F, U, E2> {
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
-        E: ScopeError<E2> + Send + 'static,
+        E: ScopeError<E2> + 'static,
+        E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_result::<ViaFrom, F, U, E2>(start, future)
     }
@@ -46,7 +47,8 @@ pub trait SpawnResult<F, U, E2> {
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
-        E: SameError<E2> + Send + 'static,
+        E: SameError<E2> + 'static,
+        E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_result::<Same, F, U, E2>(start, future)
     }

@@ -539,7 +539,8 @@ pub trait ScopedResult<F, U, E2> {
         F: Future<Output = Result<U, E2>> + 'a,
         U: 'a,
         E2: 'a,
-        E: ScopeError<E2> + Send + 'static,
+        E: ScopeError<E2> + 'static,
+        E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_scoped_with(set, start, future, |output, shared, task| {
             finish_result::<ViaFrom, E, U, E2>(output, shared, task)
@@ -558,7 +559,8 @@ pub trait ScopedResult<F, U, E2> {
         F: Future<Output = Result<U, E2>> + 'a,
         U: 'a,
         E2: 'a,
-        E: SameError<E2> + Send + 'static,
+        E: SameError<E2> + 'static,
+        E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_scoped_with(set, start, future, |output, shared, task| {
             finish_result::<Same, E, U, E2>(output, shared, task)
