@@ -62,6 +62,28 @@ async fn a_task_left_behind_fails_the_test() {
     }
 }
 
+/// A scope whose future is leaked (`std::mem::forget`) after it opened
+/// never returns and skips its join: the leak check names it (issue 14).
+/// Its child, waiting on a channel, is released so that the test's own
+/// scope can join it.
+#[taskgroup::test]
+#[should_panic(expected = "the future of the scope \"forgotten\" at tests/test_attr.rs:")]
+async fn a_leaked_scope_future_fails_the_test() {
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let mut forgotten = Box::pin(async move {
+        taskgroup::scope!(name = "forgotten"; {
+            spawn!(async move {
+                released.await.ok();
+            });
+            std::future::pending::<()>().await;
+        });
+    });
+    // Polled once: the scope opens and starts its child.
+    assert!(futures_util::poll!(forgotten.as_mut()).is_pending());
+    std::mem::forget(forgotten);
+    release.send(()).unwrap();
+}
+
 /// The body's inner attributes stay the body's.
 #[taskgroup::test]
 async fn inner_attributes_stay_in_the_body() {

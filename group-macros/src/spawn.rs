@@ -386,6 +386,24 @@ fn reaches_into_parent(tokens: &TokenStream, outer: &Ident) -> Option<TokenStrea
                 if bang && args {
                     let name = ident.to_string();
                     if name == "scope" {
+                        // A scope of the task's own is fine, unless it
+                        // borrows through `spawn_scoped!`: then it is not
+                        // `Send`, and rustc's errors name our internals.
+                        if let (Some(proc_macro2::TokenTree::Group(inner)), true) =
+                            (tokens.get(index + 2), outer != "spawn_blocking")
+                        {
+                            if let Some(at) = find_macro(&inner.stream(), "spawn_scoped") {
+                                let message = format!(
+                                    "a scope that uses `spawn_scoped!` is not `Send` (its scoped \
+                                     children live inside the scope's own future), so it cannot \
+                                     run inside a `{outer}!` task, which may move between \
+                                     threads. In the task's scope, use `spawn!` (move or `Arc` \
+                                     what it needs), or run the task on a `tokio::task::LocalSet` \
+                                     instead of `{outer}!`"
+                                );
+                                return Some(syn::Error::new(at, message).to_compile_error());
+                            }
+                        }
                         index += 3;
                         continue;
                     }
@@ -426,6 +444,21 @@ fn reaches_into_parent(tokens: &TokenStream, outer: &Ident) -> Option<TokenStrea
         index += 1;
     }
     None
+}
+
+/// The span of the first `name!` invocation in `tokens`, at any depth.
+fn find_macro(tokens: &TokenStream, name: &str) -> Option<Span> {
+    let tokens: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+    tokens.iter().enumerate().find_map(|(index, token)| match token {
+        proc_macro2::TokenTree::Group(group) => find_macro(&group.stream(), name),
+        proc_macro2::TokenTree::Ident(ident)
+            if ident == name
+                && matches!(tokens.get(index + 1), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '!') =>
+        {
+            Some(ident.span())
+        }
+        _ => None,
+    })
 }
 
 /// An `async` block whose last statement is a `loop` with no `break` and no

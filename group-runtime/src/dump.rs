@@ -235,6 +235,26 @@ pub(crate) fn dump_of(root: &Arc<Shared>) -> Dump {
     }
 }
 
+/// Scopes below `root` whose future was leaked (`mem::forget`): still
+/// registered, never returned nor dropped, after `root` itself returned.
+pub(crate) fn leaked_below(root: &Arc<Shared>) -> Vec<ScopeInfo> {
+    live_scopes()
+        .into_iter()
+        .filter(|shared| !Arc::ptr_eq(shared, root) && !shared.is_finished())
+        .filter(|shared| {
+            let mut above = shared.parent.as_ref();
+            while let Some(parent) = above {
+                if Arc::ptr_eq(parent, root) {
+                    return true;
+                }
+                above = parent.parent.as_ref();
+            }
+            false
+        })
+        .map(|shared| shared.info.clone())
+        .collect()
+}
+
 fn live_scopes() -> Vec<Arc<Shared>> {
     REGISTRY
         .iter()

@@ -107,10 +107,12 @@ outside_scope_only! {$
     /// and need not be `Send` or `'static`: it runs concurrently with the
     /// body inside the scope's own future, never in parallel. Same error,
     /// panic and cancellation semantics as `spawn!`; `.await` its handle for
-    /// the value. A scope using it is not `Send` (its children are kept in
-    /// a `RefCell`): use it in `#[tokio::main]`, a `LocalSet`, or a task's
-    /// own nested scope rather than across `tokio::spawn`. **Only inside** a
-    /// `#[nursery]` async fn or a `scope!` block, written in its body.
+    /// the value. A scope using it is not `Send` (its children live inside
+    /// the scope's own future): use it where the future stays on one
+    /// thread — a `#[tokio::main]` / `#[tokio::test]` body, `block_on`, a
+    /// task of a `tokio::task::LocalSet` — not in a scope inside a `spawn!`
+    /// task (a compile error that says so). **Only inside** a `#[nursery]`
+    /// async fn or a `scope!` block, written in its body.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

@@ -116,6 +116,16 @@ pub fn check_leaks_within<F: Future>(bound: Duration, test: F) -> impl Future<Ou
         let mut deadline = pin!(None);
         poll_fn(|cx| {
             if let Poll::Ready(output) = run.as_mut().poll(cx) {
+                let leaked = dump::leaked_below(&scope.shared);
+                if let Some(first) = leaked.first() {
+                    panic!(
+                        "taskgroup: leak check at {location}: the future of the {first} was \
+                         leaked (`std::mem::forget`): it never returned and was never dropped \
+                         ({} scope(s) in all). Its children were joined with the test, but a \
+                         leaked scope skips its own join and clean-up",
+                        leaked.len()
+                    );
+                }
                 return Poll::Ready(output);
             }
             if ended.load(SeqCst) && deadline.is_none() {
