@@ -219,36 +219,3 @@ async fn a_wake_up_polls_only_the_woken_scoped_child() {
         polls.get()
     );
 }
-
-/// Handles of scoped children under combinators with per-future wakers:
-/// `join_all` of more than 30 (its `FuturesUnordered` mode) and
-/// `FuturesUnordered` itself (issue 13, reproducer 4: they hung).
-#[taskgroup::test(start_paused = true)]
-async fn scoped_handles_wake_their_awaiter_under_combinators() {
-    use futures_util::stream::{FuturesUnordered, StreamExt};
-    let data: Vec<u64> = (0..40).collect();
-    let (all, unordered) = scope! {
-        let handles: Vec<_> = data
-            .iter()
-            .map(|&n| spawn_scoped!(async move {
-                sleep(Duration::from_millis(40 - n)).await;
-                n
-            }))
-            .collect();
-        let all: u64 = futures_util::future::join_all(handles).await.into_iter().sum();
-        let mut unordered: FuturesUnordered<_> = data
-            .iter()
-            .map(|&n| spawn_scoped!(async move {
-                sleep(Duration::from_millis(n)).await;
-                n
-            }))
-            .collect();
-        let mut order = Vec::new();
-        while let Some(n) = unordered.next().await {
-            order.push(n);
-        }
-        (all, order)
-    };
-    assert_eq!(all, (0..40).sum::<u64>());
-    assert_eq!(unordered, data, "completion order");
-}
