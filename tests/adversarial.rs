@@ -923,7 +923,8 @@ fn inner_scoped_child_drop_panic_while_the_caller_unwinds() {
 /// panics. Promise (Panics): such a panic "never takes the process down".
 /// Run in a child process, so that an abort fails this test instead of
 /// killing the test binary. (The panic cannot be resumed: no enclosing
-/// scope; it is printed, as the README says for a dropped root scope.)
+/// scope; it is reported through `tracing`, as the README says for a
+/// dropped root scope.)
 #[test]
 fn a_scoped_child_drop_panic_while_the_caller_unwinds_does_not_abort() {
     let status = run_isolated("inner_scoped_child_drop_panic_while_the_caller_unwinds");

@@ -316,10 +316,9 @@ impl<E> Scope<E> {
         shared.release();
 
         if let Some((payload, cause)) = panic {
-            eprintln!(
-                "taskgroup: resuming a panic in the caller of the {}: {cause}",
-                shared.info
-            );
+            // The payload says what happened; with `tracing` an event also
+            // names the task and its spawn location. The library prints nothing.
+            crate::trace::panic_resumed(&shared.span, &shared.info, &cause);
             resume_unwind(payload);
         }
         if let Some(error) = error {

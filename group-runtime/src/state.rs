@@ -570,11 +570,9 @@ impl Shared {
     fn forward_panic(&self, payload: Payload, cause: Cause) {
         match &self.parent {
             Some(parent) => parent.record_panic(payload, cause),
-            None => eprintln!(
-                "taskgroup: a panic in the {} could not be resumed: the scope's future was \
-                 dropped and no enclosing scope remains ({cause})",
-                self.info
-            ),
+            // Nobody left to resume it: reported through `tracing` (with the
+            // feature), the library prints nothing.
+            None => crate::trace::panic_lost(&self.info, &cause),
         }
     }
 

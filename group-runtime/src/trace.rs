@@ -72,6 +72,22 @@ mod on {
         tracing::info!(parent: span, cause = %cause, "taskgroup: scope cancelled");
     }
 
+    pub(crate) fn panic_resumed(span: &Span, scope: &ScopeInfo, cause: &Cause) {
+        tracing::error!(
+            parent: span,
+            cause = %cause,
+            "taskgroup: resuming a panic in the caller of the {scope}"
+        );
+    }
+
+    pub(crate) fn panic_lost(scope: &ScopeInfo, cause: &Cause) {
+        tracing::error!(
+            cause = %cause,
+            "taskgroup: a panic in the {scope} could not be resumed: the scope's future was \
+             dropped and no enclosing scope remains"
+        );
+    }
+
     pub(crate) fn task_ended(span: &Span, outcome: Outcome, panic: Option<&crate::state::Payload>) {
         let name = outcome.as_str();
         span.record("outcome", name);
@@ -117,7 +133,13 @@ mod on {
 
     pub(crate) fn cancelled(_: &Span, _: &Cause) {}
 
+    pub(crate) fn panic_resumed(_: &Span, _: &ScopeInfo, _: &Cause) {}
+
+    pub(crate) fn panic_lost(_: &ScopeInfo, _: &Cause) {}
+
     pub(crate) fn task_ended(_: &Span, _: Outcome, _: Option<&crate::state::Payload>) {}
 }
 
-pub(crate) use on::{cancelled, in_span, scope_span, task_ended, task_span, Span};
+pub(crate) use on::{
+    cancelled, in_span, panic_lost, panic_resumed, scope_span, task_ended, task_span, Span,
+};
