@@ -426,6 +426,13 @@ impl<B: Future> WithScoped<'_, '_, B> {
             }
             local.woken.store(false, SeqCst);
             this.set.poll_children(&mut inner);
+            // A scoped child's failure drops the body: it runs no further
+            // (the runner drops it at its next look).
+            if this.body.is_some() && this.shared.body_must_go() {
+                local.polling.store(false, SeqCst);
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             match this.body.as_mut().as_pin_mut() {
                 Some(body) => {
                     if let Poll::Ready(output) = body.poll(&mut inner) {
