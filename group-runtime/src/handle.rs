@@ -137,19 +137,30 @@ impl<'scope, T> TaskHandle<'scope, T> {
 }
 
 /// A handle's task stopped without a value (`spawn!` and `spawn_scoped!`).
+///
+/// The awaiting code (the body, or a scoped child) cannot go on: it
+/// unwinds silently ([`Unwound`]: no panic hook, never recorded as a
+/// panic) when a failure dooms it anyway, so that it stops even where
+/// nobody would drop it (a blocking closure's `block_on`, a scoped child
+/// during a grace period); it panics, naming the task and the cause, when
+/// it would otherwise go on waiting for ever.
 pub(crate) fn missing_value<T>(shared: &Shared, info: &TaskInfo) -> Poll<T> {
-    if shared.collect_all && !shared.body_must_go() && !shared.is_cancelled() {
-        // `errors = all`: the task failed and its error is collected; the
-        // body cannot go on without the value, so the scope drops it, lets
-        // the other children finish, and returns the errors.
-        shared.abandon_body();
-        return Poll::Pending;
-    }
     if !shared.is_cancelled() {
-        // The runtime is shutting down: everything is being dropped.
-        return Poll::Pending;
+        if shared.collect_all {
+            // `errors = all`: the task failed and its error is collected;
+            // the awaiting code is dropped there, the other children go on,
+            // the scope returns the errors.
+            std::panic::resume_unwind(Box::new(Unwound::Abandoned));
+        }
+        if shared.background_done() {
+            panic!(
+                "taskgroup: {info} is a background child, stopped when the body ended, so its \
+                 handle cannot be awaited after that"
+            );
+        }
     }
     match shared.body_fate() {
+        Fate::Doomed => std::panic::resume_unwind(Box::new(Unwound::Cancelled)),
         Fate::GoesOn => {
             let cause = shared.cause().map(|cause| cause.to_string());
             panic!(
@@ -158,12 +169,6 @@ pub(crate) fn missing_value<T>(shared: &Shared, info: &TaskInfo) -> Poll<T> {
                 cause.as_deref().unwrap_or("cancelled")
             );
         }
-        // The task failed, or the scope is being dropped: the body awaiting
-        // here is about to be dropped, this await with it.
-        Fate::DroppedHere => Poll::Pending,
-        // An enclosing scope fails: unwind to it (nobody else may drop this
-        // body, e.g. in a blocking closure's `block_on`).
-        Fate::DroppedAbove => std::panic::resume_unwind(Box::new(Unwound)),
     }
 }
 
@@ -179,10 +184,13 @@ impl<T> Future for TaskHandle<'_, T> {
                 self.join = None;
                 Poll::Ready(value)
             }
-            Poll::Ready(Ok(None) | Err(_)) => {
+            Poll::Ready(Ok(None)) => {
                 self.join = None;
                 self.no_value()
             }
+            // tokio cancelled the task: the runtime is shutting down and
+            // drops everything, this await with it.
+            Poll::Ready(Err(_)) => Poll::Pending,
             Poll::Pending => Poll::Pending,
         }
     }

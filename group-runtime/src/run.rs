@@ -328,7 +328,7 @@ impl<E> Scope<E> {
         match value {
             Some(value) => Outcome::Body(value),
             // The body unwound (an enclosing scope fails): on up.
-            None if shared.unwound() => resume_unwind(Box::new(Unwound)),
+            None if shared.unwound() => resume_unwind(Box::new(Unwound::Cancelled)),
             None if shared.collect_all => Outcome::Collected,
             // Unreachable: without a value the body failed, and its failure
             // (a panic or an error) was handled above.

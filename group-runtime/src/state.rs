@@ -33,11 +33,11 @@
 //! | event | records the first failure when | then |
 //! |---|---|---|
 //! | child `Err` (`errors = first`), task timeout | neither `FAILED` nor `SETTLED` | `FAILED`, signal, abort unless `grace`; else dropped |
-//! | child `Err`, task timeout (`errors = all`) | — (collected, with its task) | nothing cancelled |
+//! | child `Err`, task timeout (`errors = all`) | — (collected, with its task, unless `SETTLED`) | nothing cancelled |
 //! | panic (child, body, any `Drop`, a `From`, an output's `Drop`) | neither `FAILED` nor `SETTLED` (the cause) | the first panic is always kept and resumed; `FAILED`, signal, abort unless `grace` |
 //! | body `Err` | not `FAILED` (a `cancel!()` before does not matter: it is the body's value) | `FAILED`, signal, abort unless `grace` |
 //! | scope timeout (`errors = first`) | neither `FAILED` nor `SETTLED` | as a child `Err`; after `cancel!()` it only aborts |
-//! | scope timeout (`errors = all`) | — (collected, no task) | `FAILED`, signal, abort unless `grace` |
+//! | scope timeout (`errors = all`) | — (collected, no task; after `cancel!()` it only aborts) | `FAILED`, signal, abort unless `grace` |
 //! | `cancel!()`, drain, `first_ok` winner | — | `SETTLED`, signal, abort unless `grace` |
 //! | future dropped | — | `SETTLED`, `DROPPED`, signal, abort |
 //! | enclosing scope signals | — (a nested scope keeps its own semantics: its children's errors still fail it) | signal (no cause of its own: [`Shared::cause`] reports `Parent`) |
@@ -108,16 +108,23 @@ const ORPHANS: usize = 1 << 11;
 /// unwinds, silently (`resume_unwind` runs no panic hook), up to the task
 /// or body of the failing scope, where it ends as a cancellation. Never
 /// recorded as a panic.
-pub(crate) struct Unwound;
+pub(crate) enum Unwound {
+    /// A failure here or above: the awaiting code stops, as if dropped.
+    Cancelled,
+    /// `errors = all`: the awaited task failed (its error is collected);
+    /// the awaiting body (or scoped child) is dropped there, the scope
+    /// goes on and returns the errors.
+    Abandoned,
+}
 
-/// What becomes of a body awaiting a task that has no value.
+/// What becomes of code awaiting a task that has no value.
 pub(crate) enum Fate {
-    /// The body goes on (`cancel!()`, a drain): the await can only fail.
+    /// The code goes on (`cancel!()`, a drain, a grace period): the await
+    /// can only fail, loudly.
     GoesOn,
-    /// This scope's runner drops the body (a failure here, a drop).
-    DroppedHere,
-    /// An enclosing scope fails or is dropped: unwind to it.
-    DroppedAbove,
+    /// A failure (here, or an enclosing scope that fails and aborts) or a
+    /// drop dooms the code: it unwinds as a cancellation.
+    Doomed,
 }
 
 /// What a scope keeps for `taskgroup::dump()` (boxed: one pointer in scopes
@@ -336,17 +343,21 @@ impl Shared {
         parent.cause().map(|cause| Cause::Parent(Arc::new(cause)))
     }
 
-    /// What becomes of this scope's body when it awaits a task that has no
-    /// value (see [`Fate`]).
+    /// What becomes of code of this scope (its body, a scoped child) that
+    /// awaits a task that has no value (see [`Fate`]). Doomed when this
+    /// scope failed or is dropped, or when an enclosing scope failed (or is
+    /// dropped) *and aborts*: then everything below it is dropped, or (a
+    /// blocking closure) must stop. An enclosing scope that only signals
+    /// (`grace`) or collects errors lets the code go on.
     pub(crate) fn body_fate(&self) -> Fate {
-        const GOING: usize = FAILED | DROPPED | ABANDONED;
-        if self.has(GOING) {
-            return Fate::DroppedHere;
+        if self.has(FAILED | DROPPED | ABANDONED) {
+            return Fate::Doomed;
         }
         let mut scope = self;
         while let Some(parent) = &scope.parent {
-            if parent.has(GOING) {
-                return Fate::DroppedAbove;
+            let bits = parent.bits();
+            if bits & (FAILED | DROPPED) != 0 && bits & ABORTING != 0 {
+                return Fate::Doomed;
             }
             scope = parent;
         }
@@ -389,15 +400,16 @@ impl Shared {
         error: E2,
         convert: impl FnOnce(E2) -> Payload,
     ) {
-        if self.collect_all {
-            let error = convert(error);
-            lock(&self.record).all.push((error, Some(task.clone())));
-            return;
-        }
-        if self.has(FAILED | SETTLED) {
+        // After the scope's own `cancel!()` (or drain), errors of children
+        // being cancelled are dropped, collected or not.
+        if self.has(SETTLED) || (!self.collect_all && self.has(FAILED)) {
             return;
         }
         let error = convert(error);
+        if self.collect_all {
+            lock(&self.record).all.push((error, Some(task.clone())));
+            return;
+        }
         self.fail(Failure::Child, Some(error), || {
             Cause::TaskFailed(task.clone())
         });
@@ -412,7 +424,7 @@ impl Shared {
         let Some(elapsed) = self.deadline_error.get() else {
             return self.missing_deadline_error(cause());
         };
-        if !self.collect_all && self.has(FAILED | SETTLED) {
+        if self.has(SETTLED) || (!self.collect_all && self.has(FAILED)) {
             return;
         }
         let Some(error) = self.convert_elapsed(*elapsed, Who::Task(task)) else {
@@ -434,15 +446,13 @@ impl Shared {
         let Some(elapsed) = self.deadline_error.get() else {
             return self.missing_deadline_error(cause());
         };
-        if !self.collect_all {
-            if self.has(FAILED) {
-                return;
-            }
-            if self.has(SETTLED) {
-                // After `cancel!()` the body's value stands; the deadline
-                // still bounds the children.
-                return self.abort();
-            }
+        if self.has(SETTLED) {
+            // After `cancel!()` the body's value stands; the deadline still
+            // bounds the children.
+            return self.abort();
+        }
+        if !self.collect_all && self.has(FAILED) {
+            return;
         }
         let Some(error) = self.convert_elapsed(*elapsed, Who::Body) else {
             return;
@@ -523,11 +533,16 @@ impl Shared {
     /// a failure or a cancellation, and resumed by the runner once every
     /// child has stopped.
     pub(crate) fn fail_with_panic(&self, payload: Payload, who: Who<'_>) {
-        if payload.is::<Unwound>() {
-            // A cancellation passing through: a task ends cancelled; a body
-            // that is not dropped anyway unwinds further after the join.
+        if let Some(unwound) = payload.downcast_ref::<Unwound>() {
+            // A cancellation passing through: a task (or scoped child) ends
+            // cancelled; a body that is not dropped anyway is dropped, and
+            // (not for `errors = all`'s abandon) unwinds further after the
+            // join.
             if matches!(who, Who::Body) && !self.has(FAILED | DROPPED | ABANDONED) {
-                self.set(UNWOUND | ABANDONED);
+                match unwound {
+                    Unwound::Abandoned => self.set(ABANDONED),
+                    Unwound::Cancelled => self.set(UNWOUND | ABANDONED),
+                };
                 self.wake_runner.notify_one();
             }
             return;
@@ -579,13 +594,6 @@ impl Shared {
     /// `errors = all`: records the body's error (no task).
     pub(crate) fn collect(&self, error: Payload) {
         self.lock_record().all.push((error, None));
-    }
-
-    /// `errors = all`: the body awaits a task that failed: it is dropped
-    /// (as after a failure) without cancelling the other children.
-    pub(crate) fn abandon_body(&self) {
-        self.set(ABANDONED);
-        self.wake_runner.notify_one();
     }
 
     /// `errors = all`: every error recorded, in order.
