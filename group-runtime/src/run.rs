@@ -172,12 +172,18 @@ impl<D: Driven> Body<'_, D> {
     }
 }
 
-impl<D> Drop for Body<'_, D> {
-    fn drop(&mut self) {
-        let Some(driven) = self.driven.take() else {
+impl<D> Body<'_, D> {
+    /// The join is complete: what is left of the driven body (nothing
+    /// running) is dropped in scope, the scope not cancelled.
+    fn finish(mut self) {
+        let driven = self.driven.take();
+        self.drop_in_scope(driven);
+    }
+
+    fn drop_in_scope(&mut self, driven: Option<Pin<Box<D>>>) {
+        let Some(driven) = driven else {
             return;
         };
-        self.shared.cancel_on_drop();
         let ambient = &mut self.ambient;
         let dropped = catch_unwind(AssertUnwindSafe(|| {
             ambient::enter(ambient, || drop(driven));
@@ -185,6 +191,18 @@ impl<D> Drop for Body<'_, D> {
         if let Err(payload) = dropped {
             self.shared.fail_with_panic(payload, Who::Body);
         }
+    }
+}
+
+impl<D> Drop for Body<'_, D> {
+    /// The scope's future is dropped before the join completed: the scope
+    /// is cancelled first, so the `Drop` impls see why.
+    fn drop(&mut self) {
+        let driven = self.driven.take();
+        if driven.is_some() {
+            self.shared.cancel_on_drop();
+        }
+        self.drop_in_scope(driven);
     }
 }
 
@@ -308,7 +326,7 @@ impl<E> Scope<E> {
             return Poll::Pending;
         })
         .await;
-        drop(body);
+        body.finish();
         // Taken before the scope's hold is released: a panic still recorded
         // at release time would be handed to the enclosing scope.
         let panic = shared.take_panic();
