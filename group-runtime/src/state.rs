@@ -346,7 +346,8 @@ impl Shared {
     /// What becomes of code of this scope (its body, a scoped child) that
     /// awaits a task that has no value (see [`Fate`]). Doomed when this
     /// scope failed or is dropped, or when an enclosing scope failed (or is
-    /// dropped) *and aborts*: then everything below it is dropped, or (a
+    /// dropped) *and aborts* (or will at once: no `grace`): then everything
+    /// below it is dropped, or (a
     /// blocking closure) must stop. An enclosing scope that only signals
     /// (`grace`) or collects errors lets the code go on.
     pub(crate) fn body_fate(&self) -> Fate {
@@ -355,8 +356,10 @@ impl Shared {
         }
         let mut scope = self;
         while let Some(parent) = &scope.parent {
+            // Failing and aborting, or about to (no grace period: the abort
+            // follows the signal at once).
             let bits = parent.bits();
-            if bits & (FAILED | DROPPED) != 0 && bits & ABORTING != 0 {
+            if bits & (FAILED | DROPPED) != 0 && (bits & ABORTING != 0 || parent.grace.is_none()) {
                 return Fate::Doomed;
             }
             scope = parent;
