@@ -82,9 +82,15 @@ impl<'a> ScopedSet<'a> {
 
     /// Polls the children that were woken (and the new ones); finished ones
     /// are dropped.
-    fn poll_children(&self, cx: &mut Context<'_>) {
+    ///
+    /// Stops as soon as the scope aborts (a child's failure in this very
+    /// call): an aborted child is dropped, never polled again.
+    fn poll_children(&self, cx: &mut Context<'_>, shared: &Shared) {
         let mut running = self.running.borrow_mut();
         loop {
+            if shared.is_aborting() {
+                return;
+            }
             running.extend(self.incoming.borrow_mut().drain(..));
             match running.poll_next_unpin(cx) {
                 Poll::Ready(Some(())) => continue,
@@ -425,7 +431,10 @@ impl<B: Future> WithScoped<'_, '_, B> {
                 this.set.close();
             }
             local.woken.store(false, SeqCst);
-            this.set.poll_children(&mut inner);
+            this.set.poll_children(&mut inner, this.shared);
+            if this.shared.is_aborting() {
+                this.set.close();
+            }
             // A scoped child's failure drops the body: it runs no further
             // (the runner drops it at its next look).
             if this.body.is_some() && this.shared.body_must_go() {
