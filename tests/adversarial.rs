@@ -11,26 +11,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use common::{catch_unwind, forever, panic_message, Tracker};
+use common::{catch_unwind, forever, multi_thread, panic_message, Tracker, HANG, REAL_HANG};
 use taskgroup::{scope, Elapsed, Errors};
 use tokio::sync::oneshot;
 use tokio::time::{sleep, timeout};
 
 #[derive(Debug, PartialEq)]
 struct Failed(&'static str);
-
-/// On paused time: far beyond any scenario here, so reaching it means a hang.
-const HANG: Duration = Duration::from_secs(24 * 3600);
-/// On real time (multi-thread runtimes): a hang detector only.
-const REAL_HANG: Duration = Duration::from_secs(10);
-
-fn multi_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
 
 // ---------------------------------------------------------------------------
 // spawn_scoped! × the body's own `Err`

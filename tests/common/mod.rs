@@ -137,3 +137,18 @@ pub async fn forever<T>() -> T {
 pub async fn boom() {
     panic!("boom")
 }
+
+/// On paused time: far beyond any scenario of the adversarial tests, so
+/// reaching it means a hang.
+pub const HANG: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// On real time (multi-thread runtimes): a hang detector only.
+pub const REAL_HANG: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A multi-thread runtime with two workers, for the race tests.
+pub fn multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
