@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{catch_unwind, forever, multi_thread, panic_message, Tracker, HANG, REAL_HANG};
+use common::{
+    catch_unwind, forever, multi_thread, panic_message, SpinBarrier, Tracker, HANG, REAL_HANG,
+};
 use taskgroup::{scope, Elapsed, Errors};
 use tokio::sync::oneshot;
 use tokio::time::{sleep, timeout};
@@ -166,27 +168,6 @@ impl From<Elapsed> for Raced {
     }
 }
 
-/// A barrier that releases its parties as close together as possible
-/// (spinning on their own worker threads, yielding now and then so that two
-/// parties on one thread cannot deadlock).
-#[derive(Clone, Default)]
-struct SpinBarrier(Arc<AtomicUsize>);
-
-impl SpinBarrier {
-    async fn wait(&self, parties: usize) {
-        self.0.fetch_add(1, SeqCst);
-        loop {
-            for _ in 0..20_000 {
-                if self.0.load(SeqCst) >= parties {
-                    return;
-                }
-                std::hint::spin_loop();
-            }
-            tokio::task::yield_now().await;
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Event {
     ChildErr,
@@ -281,7 +262,7 @@ async fn race_round(first: Event, second: Event) -> Option<String> {
                     spawn!(name = "panicker", async move {
                         meet.wait(2).await;
                         panicked_child.store(true, SeqCst);
-                        if meet.0.load(SeqCst) > 0 {
+                        if meet.arrived() > 0 {
                             panic!("child panic");
                         }
                     });

@@ -16,12 +16,12 @@ mod common;
 use std::fmt::Debug;
 use std::future::{poll_fn, Future};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{catch_unwind, forever, on_drop, panic_message, Tracker};
+use common::{catch_unwind, forever, on_drop, panic_message, SpinBarrier, Tracker};
 use futures_util::future::join_all;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use taskgroup::shutdown::{Outcome, Shutdown};
@@ -231,28 +231,6 @@ impl From<ErrorA> for Raced {
 impl From<ErrorB> for Raced {
     fn from(_: ErrorB) -> Self {
         Raced::B
-    }
-}
-
-/// A barrier that releases its parties as close together as possible:
-/// each spins on a counter (on its own worker thread, released within
-/// nanoseconds of the other), yielding to tokio now and then so that two
-/// parties on the same worker cannot deadlock.
-#[derive(Clone, Default)]
-struct SpinBarrier(Arc<AtomicUsize>);
-
-impl SpinBarrier {
-    async fn wait(&self, parties: usize) {
-        self.0.fetch_add(1, SeqCst);
-        loop {
-            for _ in 0..100_000 {
-                if self.0.load(SeqCst) >= parties {
-                    return;
-                }
-                std::hint::spin_loop();
-            }
-            tokio::task::yield_now().await;
-        }
     }
 }
 

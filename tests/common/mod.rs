@@ -152,3 +152,31 @@ pub fn multi_thread() -> tokio::runtime::Runtime {
         .build()
         .expect("runtime")
 }
+
+/// A barrier that releases its parties as close together as possible, for
+/// races on a multi-thread runtime: each spins on a counter (on its own
+/// worker thread, released within nanoseconds of the others), yielding to
+/// tokio now and then so that two parties on one worker cannot deadlock.
+#[derive(Clone, Default)]
+pub struct SpinBarrier(Arc<AtomicUsize>);
+
+impl SpinBarrier {
+    /// How many callers have arrived.
+    pub fn arrived(&self) -> usize {
+        self.0.load(SeqCst)
+    }
+
+    /// Returns once `parties` callers have arrived.
+    pub async fn wait(&self, parties: usize) {
+        self.0.fetch_add(1, SeqCst);
+        loop {
+            for _ in 0..20_000 {
+                if self.0.load(SeqCst) >= parties {
+                    return;
+                }
+                std::hint::spin_loop();
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+}
