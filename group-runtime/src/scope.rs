@@ -19,7 +19,7 @@ use crate::deadline::{DeadlineError, IntoTimeout};
 use crate::handle::TaskHandle;
 use crate::listing::TaskKind;
 use crate::options::Options;
-use crate::state::Shared;
+use crate::state::{Fate, Shared, Unwound};
 
 /// The scope a `#[nursery]` fn or `scope!` block opens. User code never
 /// names it: the macros keep it in a hygienic local and reach it through
@@ -116,13 +116,20 @@ impl<E> Scope<E> {
 
     /// `pool` and `first_ok` in a scope that aborts (after `cancel!()`
     /// without `grace`, or once the grace period is over) have no way to
-    /// return a result: like a handle awaited in vain, they panic with the
-    /// cause.
+    /// return a result. Like a handle awaited in vain: when a failure
+    /// dooms the calling code anyway (here, or an enclosing scope that
+    /// fails and aborts: on a multi-thread runtime the body can be mid-poll
+    /// when that is decided), it unwinds silently as a cancellation;
+    /// otherwise (`cancel!()`) it panics with the cause.
     ///
     /// # Panics
-    /// If the scope (or an enclosing one) aborts its children.
+    /// If the scope (or an enclosing one) aborts its children and the
+    /// calling code would go on.
     pub(crate) fn refuse_own_work_if_aborting(&self, what: &str) {
         if self.shared.is_aborting() {
+            if let Fate::Doomed = self.shared.body_fate() {
+                std::panic::resume_unwind(Box::new(Unwound::Cancelled));
+            }
             let cause = self.shared.cause().map(|cause| cause.to_string());
             panic!(
                 "taskgroup: `{what}` called at {} in a scope that is cancelled ({}): its tasks \
