@@ -975,6 +975,123 @@ async fn a_scope_in_a_blocking_closure_is_cancelled_with_the_enclosing_scope() {
     assert_eq!(tracker.finished(), 0);
 }
 
+/// How the enclosing scope of a blocking closure's scope stops.
+#[derive(Clone, Copy, Debug)]
+enum Stops {
+    Cancel,
+    ChildFails,
+    Dropped,
+}
+
+/// A scope in a `spawn_blocking!` closure (run with `Handle::block_on`)
+/// whose body ignores cancellation (it awaits a future that never ends):
+/// when the enclosing scope aborts, nobody drops that scope's future, so
+/// the scope drops its body itself, as it drops its children, and the
+/// closure returns. With `opens_late`, the closure opens its scope only
+/// after the enclosing scope aborted: the scope is born aborted.
+/// (Before the fix: the body ran on, the closure never returned, and the
+/// enclosing scope waited for it for ever.)
+async fn blocking_scope_body_stops(stops: Stops, opens_late: bool) {
+    let tracker = Tracker::new();
+    let children = tracker.clone();
+    // The closure is running: its scope is open (or, with `opens_late`,
+    // about to be opened once the enclosing scope stopped).
+    let (opened, open) = std::sync::mpsc::channel::<()>();
+    let opened_late = opened.clone();
+    let (go_on, go) = std::sync::mpsc::channel::<()>();
+    let (returned, closure_returned) = oneshot::channel::<()>();
+    // When the closure opens its scope late: after `cancel!()`, in the
+    // body; after the drop, here.
+    let (mut go_on_now, mut go_on_after) = match stops {
+        Stops::Cancel => (Some(go_on), None),
+        _ => (None, Some(go_on)),
+    };
+    let root = async move {
+        let outcome: Result<(), Failed> = scope! {
+            spawn_blocking!(move || {
+                if opens_late {
+                    let _ = opened_late.send(());
+                    go.recv().unwrap();
+                }
+                let _ = tokio::runtime::Handle::current().block_on(catch_unwind(async move {
+                    scope! {
+                        let alive = children.alive();
+                        spawn!(async move {
+                            forever::<()>().await;
+                            alive.finish();
+                        });
+                        let _body = children.alive();
+                        let _ = opened.send(());
+                        forever::<()>().await;
+                    }
+                }));
+                let _ = returned.send(());
+            });
+            spawn_blocking!(move || open.recv().unwrap()).await;
+            match stops {
+                Stops::Cancel => {
+                    cancel!();
+                    if let Some(go_on) = go_on_now.take() {
+                        let _ = go_on.send(());
+                    }
+                    return Ok(());
+                }
+                Stops::ChildFails => {
+                    spawn!(async { Err::<(), _>(Failed("child")) });
+                }
+                Stops::Dropped => {}
+            }
+            forever::<()>().await;
+            Ok(())
+        };
+        outcome
+    };
+    match stops {
+        Stops::Dropped => {
+            // The root's future is dropped (here: by the timeout) while
+            // the closure's scope runs.
+            assert!(timeout(Duration::from_millis(1), root).await.is_err());
+        }
+        Stops::Cancel => assert_eq!(bounded(REAL_BOUND, "the root", root).await, Ok(())),
+        Stops::ChildFails => {
+            assert_eq!(bounded(REAL_BOUND, "the root", root).await, Err(Failed("child")));
+        }
+    }
+    if let Some(go_on) = go_on_after.take() {
+        let _ = go_on.send(());
+    }
+    bounded(REAL_BOUND, "the blocking closure", closure_returned)
+        .await
+        .unwrap();
+    bounded(REAL_BOUND, "the children", tracker.wait_idle()).await;
+    assert_eq!(tracker.finished(), 0);
+}
+
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_scope_body_stops_when_the_enclosing_scope_cancels() {
+    blocking_scope_body_stops(Stops::Cancel, false).await;
+}
+
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_scope_body_stops_when_the_enclosing_scope_fails() {
+    blocking_scope_body_stops(Stops::ChildFails, false).await;
+}
+
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_scope_body_stops_when_the_enclosing_scope_is_dropped() {
+    blocking_scope_body_stops(Stops::Dropped, false).await;
+}
+
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_scope_opened_after_the_enclosing_scope_was_dropped_stops() {
+    blocking_scope_body_stops(Stops::Dropped, true).await;
+}
+
+#[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_scope_opened_after_the_enclosing_scope_cancelled_stops() {
+    blocking_scope_body_stops(Stops::Cancel, true).await;
+}
+
 // ---------------------------------------------------------------------------
 // Semantics 10: a nested scope future leaked with `mem::forget`.
 

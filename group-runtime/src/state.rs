@@ -41,7 +41,7 @@
 //! | `cancel!()`, drain, `first_ok` winner | — | `SETTLED`, signal, abort unless `grace` |
 //! | future dropped | — | `SETTLED`, `DROPPED`, signal, abort |
 //! | enclosing scope signals | — (a nested scope keeps its own semantics: its children's errors still fail it) | signal (no cause of its own: [`Shared::cause`] reports `Parent`) |
-//! | enclosing scope aborts | — | signal, abort |
+//! | enclosing scope aborts | — | signal, abort; the body is dropped at the runner's next turn (also where nobody drops the scope's future: a `block_on` in a blocking closure) and the scope unwinds as a cancellation after its join |
 //! | `grace` elapsed | — | abort |
 //!
 //! The cause a scope reports is the first of its own events (failure or
@@ -317,9 +317,33 @@ impl Shared {
     }
 
     /// The body must be dropped now: a failure, or `errors = all` and the
-    /// body awaits a failed task.
+    /// body awaits a failed task, or an enclosing scope aborts. The last
+    /// one matters where nobody drops this scope's future for the
+    /// enclosing scope (a `spawn_blocking!` closure running it with
+    /// `block_on`): the body is dropped as a child would be, and the scope
+    /// unwinds as a cancellation after its join ([`Unwound`]).
     pub(crate) fn body_must_go(&self) -> bool {
-        self.has(FAILED | ABANDONED)
+        let bits = self.bits();
+        if bits & (FAILED | ABANDONED) != 0 {
+            return true;
+        }
+        if bits & ABORTING != 0 && self.enclosing_aborts() {
+            self.set(UNWOUND | ABANDONED);
+            return true;
+        }
+        false
+    }
+
+    /// An enclosing scope aborts its children (and with them this scope).
+    fn enclosing_aborts(&self) -> bool {
+        let mut scope = self;
+        while let Some(parent) = &scope.parent {
+            if parent.has(ABORTING) {
+                return true;
+            }
+            scope = parent;
+        }
+        false
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -345,21 +369,21 @@ impl Shared {
 
     /// What becomes of code of this scope (its body, a scoped child) that
     /// awaits a task that has no value (see [`Fate`]). Doomed when this
-    /// scope failed or is dropped, or when an enclosing scope failed (or is
-    /// dropped) *and aborts* (or will at once: no `grace`): then everything
-    /// below it is dropped, or (a
+    /// scope failed or is dropped, or when an enclosing scope aborts (for
+    /// any reason), or failed or is dropped without a `grace` period (the
+    /// abort follows at once): then everything below it is dropped, or (a
     /// blocking closure) must stop. An enclosing scope that only signals
-    /// (`grace`) or collects errors lets the code go on.
+    /// (`grace`, a drain) or collects errors lets the code go on.
     pub(crate) fn body_fate(&self) -> Fate {
         if self.has(FAILED | DROPPED | ABANDONED) {
             return Fate::Doomed;
         }
         let mut scope = self;
         while let Some(parent) = &scope.parent {
-            // Failing and aborting, or about to (no grace period: the abort
-            // follows the signal at once).
+            // Aborting, or about to (a failure without a grace period: the
+            // abort follows the signal at once).
             let bits = parent.bits();
-            if bits & (FAILED | DROPPED) != 0 && (bits & ABORTING != 0 || parent.grace.is_none()) {
+            if bits & ABORTING != 0 || (bits & (FAILED | DROPPED) != 0 && parent.grace.is_none()) {
                 return Fate::Doomed;
             }
             scope = parent;
