@@ -168,6 +168,11 @@
 //! # }
 //! ```
 //!
+//! **Compile-time checks** — the compiler rejects a task that is not
+//! `Send + 'static`, an error type that does not convert, a `timeout`
+//! without `From<Elapsed>`, …; [`checks`] explains each check behind those
+//! messages and what to write instead.
+//!
 //! The README has the rest: migration tables from Go's errgroup, Trio /
 //! asyncio and `JoinSet` / `TaskTracker`, the design notes, what the
 //! compiler rejects, and the benchmarks.
@@ -176,10 +181,10 @@
 
 pub use taskgroup_macros::{nursery, scope, test};
 pub use taskgroup_runtime::{
-    cancel, cancellation_token, cancelled, cause, deadline, detached, dump, enable_dump, first_ok,
-    is_cancelled, pool, shutdown, spawn, spawn_background, spawn_blocking, spawn_scoped, start,
-    testing, try_spawn, Cause, Dump, Elapsed, Errors, Failure, IntoLimit, IntoTimeout, Ready,
-    ScopeDump, ScopeInfo, ScopedHandle, StartError, TaskDump, TaskHandle, TaskId, TaskInfo,
+    cancel, cancellation_token, cancelled, cause, checks, deadline, detached, dump, enable_dump,
+    first_ok, is_cancelled, pool, shutdown, spawn, spawn_background, spawn_blocking, spawn_scoped,
+    start, testing, try_spawn, Cause, Dump, Elapsed, Errors, Failure, IntoLimit, IntoTimeout,
+    Ready, ScopeDump, ScopeInfo, ScopedHandle, StartError, TaskDump, TaskHandle, TaskId, TaskInfo,
     TaskKind,
 };
 

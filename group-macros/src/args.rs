@@ -1,7 +1,7 @@
 //! The options of `#[nursery(...)]` and `scope!(...; { })`.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -210,10 +210,12 @@ impl Args {
             options = quote_spanned!(limit.span()=> #options.limit(#limit));
         }
         if let Some(timeout) = &self.timeout {
-            options = quote_spanned!(timeout.span()=> #options.timeout(#timeout));
+            let value = into_timeout(&krate, timeout);
+            options = quote_spanned!(timeout.span()=> #options.timeout(#value));
         }
         if let Some(grace) = &self.grace {
-            options = quote_spanned!(grace.span()=> #options.grace(#grace));
+            let value = into_timeout(&krate, grace);
+            options = quote_spanned!(grace.span()=> #options.grace(#value));
         }
         if let Some(all) = &self.errors_all {
             options = quote_spanned!(all.span()=> #options.collect_all());
@@ -230,6 +232,17 @@ impl Args {
         }
     }
 
+    /// `mode.run(&scope, body)`, or with `errors = all`
+    /// `checks::errors_all(mode.run_all(&scope, body))`: the body must
+    /// return a `Result` (reported on `all`).
+    pub(crate) fn run_call(&self, run: &Ident, call: TokenStream) -> TokenStream {
+        if run != "run_all" {
+            return call;
+        }
+        let krate = self.krate();
+        quote_spanned!(run.span()=> #krate::checks::errors_all(#call))
+    }
+
     /// With a `timeout`, the check that the scope's error type can be built
     /// from `Elapsed` (reported on the `timeout` value).
     pub(crate) fn deadline_check(&self, scope: &Ident) -> TokenStream {
@@ -240,7 +253,16 @@ impl Args {
     }
 }
 
-/// `deadline_error(&scope);`: the scope's error type must be buildable
+/// `IntoTimeout::into_timeout(value)`: a `timeout = …` or `grace = …` value
+/// is checked by the public trait, so that an error names it rather than a
+/// hidden method.
+pub(crate) fn into_timeout(krate: &TokenStream, value: &impl ToTokens) -> TokenStream {
+    let span = value.span();
+    let krate = crate::spawn::respan(krate, span);
+    quote_spanned!(span=> #krate::IntoTimeout::into_timeout(#value))
+}
+
+/// `checks::deadline_error(&scope);`: the scope's error type must be buildable
 /// from `Elapsed`. The argument's tokens share the hidden name's hygiene and
 /// are located at `span` (the `timeout` value), so that an error is reported
 /// there rather than on the whole macro.
@@ -252,5 +274,5 @@ pub(crate) fn deadline_check(
     let located = scope.span().located_at(span);
     let scope = Ident::new(&scope.to_string(), located);
     let argument = quote_spanned!(located=> &#scope);
-    quote_spanned!(span=> #krate::__private::deadline_error(#argument);)
+    quote_spanned!(span=> #krate::checks::deadline_error(#argument);)
 }

@@ -39,15 +39,22 @@ impl Names {
 }
 
 /// The trait imports the dispatch needs (only one of each pair is used by a
-/// given expansion, hence the `allow`).
+/// given expansion, hence the `allow`), and the hidden `spawn_task!` under
+/// the name the local macros call it by. The traits whose methods carry the
+/// bounds a user can miss come from the public `checks` module, so that the
+/// compiler's notes name `taskgroup::checks::…`, documented, and not a
+/// hidden path.
 pub(crate) fn imports(krate: &TokenStream) -> TokenStream {
     quote! {
         #[allow(unused_imports)]
-        use #krate::__private::{
+        use #krate::checks::{
             SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _, SpawnValue as _,
             ScopedResult as _, ScopedValue as _, StartResult as _, StartValue as _,
-            ViaFallible as _, ViaPlain as _,
         };
+        #[allow(unused_imports)]
+        use #krate::__private::{ViaFallible as _, ViaPlain as _};
+        #[allow(unused_imports)]
+        use #krate::__private::spawn_task as taskgroup_spawn;
     }
 }
 
@@ -71,24 +78,22 @@ pub(crate) fn local_macros(args: &Args, names: &Names, scoped: bool) -> TokenStr
     let limited = args.limit.is_some();
     let spawning = SPAWNING.iter().map(|name| {
         let name = Ident::new(name, Span::call_site());
+        let forward = forward(quote!([#krate] #scope #name #limited ; $($tokens)*));
         quote! {
             #[allow(unused_macros)]
             macro_rules! #name {
-                ($($tokens:tt)*) => {
-                    #krate::__private::spawn_task! { [#krate] #scope #name #limited ; $($tokens)* }
-                };
+                ($($tokens:tt)*) => { #forward };
             }
         }
     });
     // `spawn_scoped!` needs the scoped set, made only when the body names
     // the macro (the set makes the scope's future `!Send`).
     let spawn_scoped = if scoped {
+        let forward = forward(quote!([#krate] #scope spawn_scoped #limited ; $($tokens)*));
         quote! {
             #[allow(unused_macros)]
             macro_rules! spawn_scoped {
-                ($($tokens:tt)*) => {
-                    #krate::__private::spawn_task! { [#krate] #scope spawn_scoped #limited ; $($tokens)* }
-                };
+                ($($tokens:tt)*) => { #forward };
             }
         }
     } else {
@@ -111,6 +116,13 @@ pub(crate) fn local_macros(args: &Args, names: &Names, scoped: bool) -> TokenStr
             };
         }
     }
+}
+
+/// `taskgroup_spawn! { args }`: the hidden `spawn_task!` by the name
+/// [`imports`] gives it, so that the compiler's "this error originates in the
+/// macro …" does not name a hidden path.
+fn forward(args: TokenStream) -> TokenStream {
+    quote!(taskgroup_spawn! { #args })
 }
 
 /// Whether the body names `spawn_scoped` (also inside other macros' tokens).

@@ -1,6 +1,7 @@
 //! Procedural macros of [taskgroup](https://docs.rs/taskgroup): `#[nursery]`
 //! and `scope!`. Use them through the `taskgroup` crate; the generated code
-//! calls `::taskgroup::__private`.
+//! calls `::taskgroup::__private`, and `::taskgroup::checks` for every bound
+//! a user can miss (so that the compiler's notes name a documented item).
 //!
 //! Each entry point only converts the token streams; the work lives in one
 //! module per phase, all on `proc_macro2` so it is unit-testable:

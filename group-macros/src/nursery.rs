@@ -271,6 +271,7 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
         }
     };
     let (scoped_set, body) = scoped_parts(&krate, &names, body, scoped);
+    let run = args.run_call(&run, quote!(#mode.#run(&#scope, #body)));
     quote! {
         #imports
         let #mode = #mode_value;
@@ -281,7 +282,7 @@ fn scope_body(args: &args::Args, function: &ItemFn) -> TokenStream {
         // Bound before the tail: a temporary in the tail expression would be
         // dropped after the scope (`tail_expr_drop_order`).
         #wrong_return
-        let #ret = #mode.#run(&#scope, #body).await;
+        let #ret = #run.await;
         #ret
     }
 }

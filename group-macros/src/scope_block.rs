@@ -107,6 +107,14 @@ fn expand_parts(
     let options = args.options(quote!(#krate::__private::Location::caller()));
     let deadline_check = args.deadline_check(scope);
     let run = args.run_method();
+    let run = args.run_call(
+        &run,
+        quote! {
+            (&&&#krate::__private::ModeProbe::of(&#body_name))
+                .__tg_mode()
+                .#run(&#scope, #body_name)
+        },
+    );
     let errors = errors.to_compile_errors();
     let (scoped_set, wrapped) = scoped_parts(&krate, &names, quote!(async { #body }), scoped);
     quote! {{
@@ -117,10 +125,7 @@ fn expand_parts(
         #deadline_check
         #macros
         let #body_name = #wrapped;
-        let #body_name = (&&&#krate::__private::ModeProbe::of(&#body_name))
-            .__tg_mode()
-            .#run(&#scope, #body_name)
-            .await;
+        let #body_name = #run.await;
         #body_name
     }}
 }

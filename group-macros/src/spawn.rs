@@ -174,9 +174,9 @@ fn start(krate: &TokenStream, scope: &Ident, limited: bool, call: Call) -> Token
     );
     // An `async` block as the closure's body takes the scope's error type.
     let wrap = if is_async_block(&closure.body) {
-        quote_spanned!(span=> __tg_starting_block(&#scope, #error, #signalled, #future))
+        quote_spanned!(span=> starting_inline(&#scope, #error, #signalled, #future))
     } else {
-        quote_spanned!(span=> __tg_starting(#error, #signalled, #future))
+        quote_spanned!(span=> starting(#error, #signalled, #future))
     };
     // A body that ends in a `break`-less loop (a server) gets the scope's
     // `Result<(), E>`, as in `spawn!`.
@@ -230,7 +230,7 @@ enum Kind {
 
 /// The same tokens, located at `span`: a call whose path keeps the outer
 /// macro's span would be reported on the whole `#[nursery]` / `scope!`.
-fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
     tokens
         .clone()
         .into_iter()
@@ -264,9 +264,9 @@ fn generate(
         _ => is_async_block(future),
     };
     let method = if inline {
-        Ident::new("__tg_spawn_block", span)
+        Ident::new("spawn_inline", span)
     } else {
-        Ident::new("__tg_spawn", span)
+        Ident::new("spawn_task", span)
     };
     let name = match &call.name {
         Some(name) => {
@@ -281,16 +281,21 @@ fn generate(
     // must be buildable from `Elapsed` (checked on the `timeout` value).
     let (timeout, deadline_check) = match &call.timeout {
         Some(timeout) => (
-            quote_spanned!(timeout.span()=> .timeout(#timeout)),
+            {
+                let value = crate::args::into_timeout(krate, timeout);
+                quote_spanned!(timeout.span()=> .timeout(#value))
+            },
             crate::args::deadline_check(krate, scope, timeout.span()),
         ),
         None => (TokenStream::new(), TokenStream::new()),
     };
     let future = quote!(#future);
+    // The bound checked where the user wrote the task (public, so that a
+    // note names `taskgroup::checks::…`).
     let (check, probe) = match kind {
-        Kind::Blocking => (quote!(blocking), quote!(blocking_probe)),
-        Kind::Scoped => (quote!(identity), quote!(scoped_probe)),
-        _ => (quote!(parallel), quote!(task_probe)),
+        Kind::Blocking => (quote!(checks::blocking_task), quote!(blocking_probe)),
+        Kind::Scoped => (quote!(__private::identity), quote!(scoped_probe)),
+        _ => (quote!(checks::parallel_task), quote!(task_probe)),
     };
     // A scoped child goes into the scope's set of scoped children, named
     // like the scope's handle (same hygiene).
@@ -310,7 +315,7 @@ fn generate(
     };
     let bind = quote_spanned! {span=>
         #deadline_check
-        let #future_var = #located_krate::__private::#check(#future);
+        let #future_var = #located_krate::#check(#future);
     };
     let background = match kind {
         Kind::Background => quote!(.background()),

@@ -6,7 +6,7 @@
 
 use std::marker::PhantomData;
 
-use crate::bounds::{Same, SameError, ScopeError, ViaFrom};
+use crate::bounds::{InlineTaskError, Same, ScopeError, ViaFrom};
 use crate::cause::TaskInfo;
 use crate::child::{finish_output, ChildGuard};
 use crate::handle::TaskHandle;
@@ -14,8 +14,10 @@ use crate::scope::{finish_result, finish_value, Scope, Start};
 use crate::state::{Shared, Who};
 use crate::trace::Outcome;
 
-/// A closure `spawn_blocking!` can run on another thread.
-#[doc(hidden)]
+/// A closure `spawn_blocking!` can run on another thread:
+/// `FnOnce() -> R + Send + 'static`.
+///
+/// Implemented for every such closure; see [the module](crate::checks).
 #[diagnostic::on_unimplemented(
     message = "`spawn_blocking!` needs a closure it can run on another thread (`FnOnce() -> R + Send + 'static`); `{Self}` is not one",
     label = "not a `FnOnce() + Send + 'static` closure",
@@ -24,10 +26,12 @@ use crate::trace::Outcome;
 pub trait BlockingTask {}
 impl<F: FnOnce() -> R + Send + 'static, R> BlockingTask for F {}
 
-/// Identity, with the bound checked where the user wrote the closure (the
-/// comment on the bound's line is what rustc quotes for a missing `Send`).
-#[doc(hidden)]
-pub fn blocking<F>(f: F) -> F
+/// The check `spawn_blocking!` runs on the closure it is given:
+/// [`BlockingTask`]. Returns the closure.
+///
+/// rustc quotes the line of the bound for a missing `Send`: the comment on
+/// that line is the advice the user reads.
+pub fn blocking_task<F>(f: F) -> F
 where
     F: BlockingTask, // runs on another thread: move owned data in (`move ||`), share with `Arc`, no `Rc`/`RefCell`
 {
@@ -94,10 +98,17 @@ pub fn blocking_probe<F>(_f: &F) -> BlockingProbe<F> {
     BlockingProbe(PhantomData)
 }
 
-/// Picked when the closure returns a `Result`.
-#[doc(hidden)]
+/// How `spawn_blocking!` starts a closure returning `Result<U, E2>`: its
+/// `Err` fails the scope, so the scope's error type `E` must be built from
+/// `E2` ([`ScopeError`]) and be `Send`.
+///
+/// Picked by the macro (implemented for its internal probe type only); not
+/// meant to be implemented or called by hand.
+///
+/// [`ScopeError`]: crate::checks::ScopeError
 pub trait SpawnBlockingResult<F, U, E2> {
-    fn __tg_spawn<'s, E>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, U>
+    /// A closure passed by name: its error converts with `From`.
+    fn spawn_task<'s, E>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, U>
     where
         F: FnOnce() -> Result<U, E2> + Send + 'static,
         U: Send + 'static,
@@ -110,11 +121,11 @@ pub trait SpawnBlockingResult<F, U, E2> {
     }
 
     /// A closure written inline: its error type is the scope's.
-    fn __tg_spawn_block<'s, E>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, U>
+    fn spawn_inline<'s, E>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, U>
     where
         F: FnOnce() -> Result<U, E2> + Send + 'static,
         U: Send + 'static,
-        E: SameError<E2> + 'static,
+        E: InlineTaskError<E2> + 'static,
         E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_blocking_with(start, f, |output, shared, task| {
@@ -127,10 +138,14 @@ impl<F, U, E2> SpawnBlockingResult<F, U, E2> for &&BlockingProbe<F> where
 {
 }
 
-/// Picked for a closure returning anything else.
-#[doc(hidden)]
+/// How `spawn_blocking!` starts a closure returning anything but a
+/// `Result`: its handle yields the value.
+///
+/// Picked by the macro (implemented for its internal probe type only); not
+/// meant to be implemented or called by hand.
 pub trait SpawnBlockingValue<F> {
-    fn __tg_spawn<'s, E, R>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, R>
+    /// A closure passed by name.
+    fn spawn_task<'s, E, R>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, R>
     where
         F: BlockingTask + FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -138,17 +153,13 @@ pub trait SpawnBlockingValue<F> {
         scope.spawn_blocking_with(start, f, finish_value)
     }
 
-    fn __tg_spawn_block<'s, E, R>(
-        &self,
-        scope: &'s Scope<E>,
-        start: Start,
-        f: F,
-    ) -> TaskHandle<'s, R>
+    /// A closure written inline (same as [`SpawnBlockingValue::spawn_task`]).
+    fn spawn_inline<'s, E, R>(&self, scope: &'s Scope<E>, start: Start, f: F) -> TaskHandle<'s, R>
     where
         F: BlockingTask + FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.__tg_spawn(scope, start, f)
+        self.spawn_task(scope, start, f)
     }
 }
 impl<F> SpawnBlockingValue<F> for &BlockingProbe<F> {}

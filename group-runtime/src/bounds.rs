@@ -3,8 +3,9 @@
 
 use std::future::Future;
 
-/// A future `spawn!` can run in parallel on tokio.
-#[doc(hidden)]
+/// A future `spawn!` can run in parallel on tokio: `Future + Send + 'static`.
+///
+/// Implemented for every such future; see [the module](crate::checks).
 #[diagnostic::on_unimplemented(
     message = "`spawn!` needs a future it can run in parallel (`Future + Send + 'static`); `{Self}` is not one",
     label = "not a `Send + 'static` future",
@@ -14,21 +15,24 @@ use std::future::Future;
 pub trait ParallelTask {}
 impl<F: Future + Send + 'static> ParallelTask for F {}
 
-/// Identity, with the bound checked where the user wrote the future.
+/// The check `spawn!`, `try_spawn!`, `spawn_background!` and `start!` run
+/// on the future they are given: [`ParallelTask`]. Returns the future.
 ///
 /// rustc reports a missing `Send` itself (`#[diagnostic::on_unimplemented]`
 /// does not apply to auto traits) and quotes the line of the bound it comes
 /// from: the comment on that line is the advice the user reads.
-#[doc(hidden)]
-pub fn parallel<F>(future: F) -> F
+pub fn parallel_task<F>(future: F) -> F
 where
     F: ParallelTask, // runs on any thread: move owned data in (`async move`), share with `Arc`, no `Rc`/`RefCell`
 {
     future
 }
 
-/// The scope's error type `Self` can be built from a task's error `E2`.
-#[doc(hidden)]
+/// The scope's error type `Self` can be built from a task's error `E2`
+/// (`Self: From<E2>`): a task returning `Result<U, E2>` fails the scope
+/// with its `Err`, converted.
+///
+/// Implemented for every `E: From<E2>`; see [the module](crate::checks).
 #[diagnostic::on_unimplemented(
     message = "a task fails with `{E2}`, but the scope's error type `{Self}` cannot be built from it",
     label = "this task's error does not convert into the scope's error `{Self}`",
@@ -63,29 +67,31 @@ impl<E2, E: ScopeError<E2>> Convert<E2, E> for ViaFrom {
 /// The identity (an inline block, a pool worker, a `first_ok` attempt).
 pub(crate) struct Same;
 
-impl<E2, E: SameError<E2>> Convert<E2, E> for Same {
+impl<E2, E: InlineTaskError<E2>> Convert<E2, E> for Same {
     fn convert(error: E2) -> E {
         E::same(error)
     }
 }
 
-/// An `async` block (or closure) written inline in `spawn!` & co. takes the
-/// scope's error type `Self` as its own, so that `?` in it needs no
-/// annotation; this says so when its error type `E2` is fixed otherwise.
-/// (One impl: when `E2` is still open, it is inferred to be `Self`.)
-#[doc(hidden)]
+/// A task written inline in `spawn!` & co. (an `async` block, a closure)
+/// fails with the scope's error type `Self` itself (`E2` is `Self`), so
+/// that `?` in it needs no annotation.
+///
+/// Implemented only for `E2 = Self`: when the block's error type is still
+/// open it is inferred to be the scope's; when it is fixed otherwise (by
+/// `str::parse`, say), this check says so. See [the module](crate::checks).
 #[diagnostic::on_unimplemented(
     message = "this task fails with `{E2}`, but a task written inline in `spawn!` & co. (an `async` block, a closure) takes the scope's error type `{Self}`",
     label = "fails with `{E2}`, not the scope's `{Self}`",
     note = "end the block with `Ok(value?)` (`?` converts with `From`), or `.map_err(…)`",
     note = "or bind it to a variable first (`let task = async {{ … }}; spawn!(task)`): it keeps its own error type, converted into the scope's with `From`"
 )]
-pub trait SameError<E2> {
+pub trait InlineTaskError<E2> {
     /// The identity.
     fn same(error: E2) -> Self;
 }
 
-impl<E> SameError<E> for E {
+impl<E> InlineTaskError<E> for E {
     fn same(error: E) -> E {
         error
     }

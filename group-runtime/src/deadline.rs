@@ -21,6 +21,7 @@ use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 
 use crate::ambient;
+use crate::scope::Scope;
 
 /// The error of a scope or task whose `timeout` elapsed. A fallible scope
 /// with a `timeout` needs `E: From<Elapsed>`.
@@ -49,9 +50,11 @@ impl fmt::Display for Elapsed {
 
 impl std::error::Error for Elapsed {}
 
-/// The scope's error type can be built from [`Elapsed`]: required by
-/// `timeout`.
-#[doc(hidden)]
+/// The scope's error type can be built from [`Elapsed`]
+/// (`From<Elapsed> + Send + 'static`): required by `timeout`, on a scope
+/// and on a task, since the deadline fails the scope with that error.
+///
+/// Implemented for every such type; see [the module](crate::checks).
 #[diagnostic::on_unimplemented(
     message = "`timeout` fails the scope with `taskgroup::Elapsed`, but the scope's error type `{Self}` cannot be built from it",
     label = "this scope has a `timeout`",
@@ -166,9 +169,9 @@ impl TaskTimer {
     }
 }
 
-/// Written by the macros next to every `timeout`: the scope's error type
-/// must be buildable from [`Elapsed`], checked at compile time.
-#[doc(hidden)]
-pub fn deadline_error<E: DeadlineError>(scope: &crate::scope::Scope<E>) {
+/// The check the macros write next to every `timeout` (a scope's or a
+/// task's): the scope's error type is a [`DeadlineError`]. It also tells
+/// the scope how to build that error.
+pub fn deadline_error<E: DeadlineError>(scope: &Scope<E>) {
     scope.install_deadline_error();
 }

@@ -8,6 +8,7 @@ mod ambient;
 mod blocking;
 mod bounds;
 mod cause;
+pub mod checks;
 mod child;
 mod deadline;
 mod detached;
@@ -51,24 +52,17 @@ pub use start::{Ready, StartError};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__scoped_unprepared as scoped_unprepared;
-    pub use crate::blocking::{
-        blocking, blocking_probe, BlockingProbe, BlockingTask, SpawnBlockingResult,
-        SpawnBlockingValue,
-    };
-    pub use crate::bounds::{parallel, ParallelTask, ScopeError};
-    pub use crate::deadline::{deadline_error, DeadlineError};
-    pub use crate::mode::{CollectsErrors, Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
+    pub use crate::blocking::{blocking_probe, BlockingProbe};
+    pub use crate::mode::{Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
     pub use crate::options::Options;
-    pub use crate::probe::{forever, task_probe, SpawnResult, SpawnValue, TaskProbe};
+    pub use crate::probe::{forever, task_probe, TaskProbe};
     pub use crate::run::{Driven, IntoDriven};
     pub use crate::scope::{Scope, Slot, Start};
     pub use crate::scoped::{
-        identity, scoped_probe, with_scoped, ScopedProbe, ScopedResult, ScopedSet, ScopedValue,
-        WithScoped,
+        identity, scoped_probe, with_scoped, ScopedProbe, ScopedSet, WithScoped,
     };
     pub use crate::start::{
-        call_with_ready, start_channel, start_probe, StartProbe, StartResult, StartValue,
-        StartedTask, Starting,
+        call_with_ready, start_channel, start_probe, StartProbe, StartedTask, Starting,
     };
     pub use core::panic::Location;
     pub use tokio;

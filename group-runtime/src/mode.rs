@@ -149,18 +149,20 @@ impl<R> Plain<R> {
         }
     }
 
-    /// `errors = all` on a scope that cannot fail: a compile error.
+    /// `errors = all` on a scope that cannot fail: a compile error, from
+    /// [`errors_all`] around this call.
     pub async fn run_all<B>(self, _scope: &Scope<Infallible>, _body: B) -> R
     where
         B: IntoDriven<Output = R>,
-        R: CollectsErrors,
     {
         unreachable!("taskgroup: `errors = all` on an infallible scope")
     }
 }
 
-/// Implemented only by `Result`: `errors = all` needs a fallible scope.
-#[doc(hidden)]
+/// The body of a scope with `errors = all` returns a `Result`: only a scope
+/// that can fail has errors to collect.
+///
+/// Implemented only by `Result`; see [the module](crate::checks).
 #[diagnostic::on_unimplemented(
     message = "`errors = all` collects the errors of a scope that can fail, but this scope's body returns `{Self}`",
     label = "this scope collects errors",
@@ -168,3 +170,13 @@ impl<R> Plain<R> {
 )]
 pub trait CollectsErrors {}
 impl<T, E> CollectsErrors for Result<T, E> {}
+
+/// The check `errors = all` runs on the scope's runner: the body's value
+/// is a `Result` ([`CollectsErrors`]). Returns the runner.
+pub fn errors_all<F>(run: F) -> F
+where
+    F: std::future::Future,
+    F::Output: CollectsErrors,
+{
+    run
+}

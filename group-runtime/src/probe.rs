@@ -6,12 +6,12 @@
 //! * any other child's handle yields its value.
 //!
 //! An `async` block written inline in `spawn!` takes the scope's error type
-//! as its own (`__tg_spawn_block`), so `?` inside it needs no annotation.
+//! as its own (`spawn_inline`), so `?` inside it needs no annotation.
 
 use std::future::Future;
 use std::marker::PhantomData;
 
-use crate::bounds::{ParallelTask, Same, SameError, ScopeError, ViaFrom};
+use crate::bounds::{InlineTaskError, ParallelTask, Same, ScopeError, ViaFrom};
 use crate::handle::TaskHandle;
 use crate::scope::{Scope, Start};
 
@@ -24,10 +24,18 @@ pub fn task_probe<F>(_future: &F) -> TaskProbe<F> {
     TaskProbe(PhantomData)
 }
 
-/// Picked when the child returns a `Result`.
-#[doc(hidden)]
+/// How `spawn!` (and `try_spawn!`, `spawn_background!`, `start!`) starts a
+/// future returning `Result<U, E2>`: its `Err` fails the scope, so the
+/// scope's error type `E` must be built from `E2` ([`ScopeError`]) and be
+/// `Send`; its handle yields `U`.
+///
+/// Picked by the macro (implemented for its internal probe type only); not
+/// meant to be implemented or called by hand.
+///
+/// [`ScopeError`]: crate::checks::ScopeError
 pub trait SpawnResult<F, U, E2> {
-    fn __tg_spawn<'s, E>(&self, scope: &'s Scope<E>, start: Start, future: F) -> TaskHandle<'s, U>
+    /// A future passed by name: its error converts with `From`.
+    fn spawn_task<'s, E>(&self, scope: &'s Scope<E>, start: Start, future: F) -> TaskHandle<'s, U>
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
@@ -38,16 +46,11 @@ pub trait SpawnResult<F, U, E2> {
     }
 
     /// An inline `async` block: its error type is the scope's.
-    fn __tg_spawn_block<'s, E>(
-        &self,
-        scope: &'s Scope<E>,
-        start: Start,
-        future: F,
-    ) -> TaskHandle<'s, U>
+    fn spawn_inline<'s, E>(&self, scope: &'s Scope<E>, start: Start, future: F) -> TaskHandle<'s, U>
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
-        E: SameError<E2> + 'static,
+        E: InlineTaskError<E2> + 'static,
         E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_result::<Same, F, U, E2>(start, future)
@@ -55,11 +58,16 @@ pub trait SpawnResult<F, U, E2> {
 }
 impl<F, U, E2> SpawnResult<F, U, E2> for &&TaskProbe<F> where F: Future<Output = Result<U, E2>> {}
 
-/// Picked for a child returning anything else (and for anything that is not
-/// a future at all, so that the only error is the one `parallel` reports).
-#[doc(hidden)]
+/// How `spawn!` (and `try_spawn!`, `spawn_background!`, `start!`) starts a
+/// future returning anything but a `Result`: its handle yields the value.
+/// (Also picked for what is not a future at all; the error then comes
+/// from [`parallel_task`](crate::checks::parallel_task).)
+///
+/// Picked by the macro (implemented for its internal probe type only); not
+/// meant to be implemented or called by hand.
 pub trait SpawnValue<F> {
-    fn __tg_spawn<'s, E>(
+    /// A future passed by name.
+    fn spawn_task<'s, E>(
         &self,
         scope: &'s Scope<E>,
         start: Start,
@@ -72,7 +80,8 @@ pub trait SpawnValue<F> {
         scope.spawn_value(start, future)
     }
 
-    fn __tg_spawn_block<'s, E>(
+    /// An inline `async` block (same as [`SpawnValue::spawn_task`]).
+    fn spawn_inline<'s, E>(
         &self,
         scope: &'s Scope<E>,
         start: Start,
@@ -82,7 +91,7 @@ pub trait SpawnValue<F> {
         F: ParallelTask + Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.__tg_spawn(scope, start, future)
+        self.spawn_task(scope, start, future)
     }
 }
 impl<F> SpawnValue<F> for &TaskProbe<F> {}

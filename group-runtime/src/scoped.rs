@@ -27,7 +27,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use pin_project_lite::pin_project;
 
-use crate::bounds::{Same, SameError, ScopeError, ViaFrom};
+use crate::bounds::{InlineTaskError, Same, ScopeError, ViaFrom};
 use crate::cause::TaskInfo;
 use crate::child::finish_output;
 use crate::deadline::TaskTimer;
@@ -541,10 +541,17 @@ pub fn scoped_probe<F>(_future: &F) -> ScopedProbe<F> {
     ScopedProbe(PhantomData)
 }
 
-/// Picked when the scoped child returns a `Result`.
-#[doc(hidden)]
+/// How `spawn_scoped!` starts a future returning `Result<U, E2>`: its `Err`
+/// fails the scope, so the scope's error type `E` must be built from `E2`
+/// ([`ScopeError`]) and be `Send`; its handle yields `U`.
+///
+/// Picked by the macro (implemented for its internal probe type only); not
+/// meant to be implemented or called by hand.
+///
+/// [`ScopeError`]: crate::checks::ScopeError
 pub trait ScopedResult<F, U, E2> {
-    fn __tg_spawn<'a, E>(
+    /// A future passed by name: its error converts with `From`.
+    fn spawn_task<'a, E>(
         &self,
         scope: &'a Scope<E>,
         set: &ScopedSet<'a>,
@@ -564,7 +571,7 @@ pub trait ScopedResult<F, U, E2> {
     }
 
     /// An inline `async` block: its error type is the scope's.
-    fn __tg_spawn_block<'a, E>(
+    fn spawn_inline<'a, E>(
         &self,
         scope: &'a Scope<E>,
         set: &ScopedSet<'a>,
@@ -575,7 +582,7 @@ pub trait ScopedResult<F, U, E2> {
         F: Future<Output = Result<U, E2>> + 'a,
         U: 'a,
         E2: 'a,
-        E: SameError<E2> + 'static,
+        E: InlineTaskError<E2> + 'static,
         E: Send, // the scope's error crosses threads: `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>`
     {
         scope.spawn_scoped_with(set, start, future, |output, shared, task| {
@@ -585,10 +592,14 @@ pub trait ScopedResult<F, U, E2> {
 }
 impl<F, U, E2> ScopedResult<F, U, E2> for &&ScopedProbe<F> where F: Future<Output = Result<U, E2>> {}
 
-/// Picked for a scoped child returning anything else.
-#[doc(hidden)]
+/// How `spawn_scoped!` starts a future returning anything but a `Result`:
+/// its handle yields the value.
+///
+/// Picked by the macro (implemented for its internal probe type only); not
+/// meant to be implemented or called by hand.
 pub trait ScopedValue<F> {
-    fn __tg_spawn<'a, E>(
+    /// A future passed by name.
+    fn spawn_task<'a, E>(
         &self,
         scope: &'a Scope<E>,
         set: &ScopedSet<'a>,
@@ -602,7 +613,8 @@ pub trait ScopedValue<F> {
         scope.spawn_scoped_with(set, start, future, finish_value)
     }
 
-    fn __tg_spawn_block<'a, E>(
+    /// An inline `async` block (same as [`ScopedValue::spawn_task`]).
+    fn spawn_inline<'a, E>(
         &self,
         scope: &'a Scope<E>,
         set: &ScopedSet<'a>,
@@ -613,7 +625,7 @@ pub trait ScopedValue<F> {
         F: Future + 'a,
         F::Output: 'a,
     {
-        self.__tg_spawn(scope, set, start, future)
+        self.spawn_task(scope, set, start, future)
     }
 }
 impl<F> ScopedValue<F> for &ScopedProbe<F> {}

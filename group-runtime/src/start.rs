@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tokio::sync::oneshot;
 
-use crate::bounds::SameError;
+use crate::bounds::InlineTaskError;
 use crate::scope::Scope;
 
 /// Handed to a `start!` child: call [`Ready::send`] once initialised.
@@ -220,10 +220,14 @@ pub fn start_probe<F>(_future: &F) -> StartProbe<F> {
     StartProbe(PhantomData)
 }
 
-/// Picked when the child returns a `Result`.
-#[doc(hidden)]
+/// How `start!` wraps a child returning `Result<U, E2>`: an `Err` before
+/// the signal goes to `start!`, after it to the scope.
+///
+/// Picked by the macro (implemented for its internal probe type only); not
+/// meant to be implemented or called by hand.
 pub trait StartResult<F, U, E2> {
-    fn __tg_starting(
+    /// A closure passed by name: its error converts with `From` later.
+    fn starting(
         &self,
         error: oneshot::Sender<E2>,
         signalled: Arc<AtomicBool>,
@@ -236,36 +240,44 @@ pub trait StartResult<F, U, E2> {
         }
     }
 
-    /// An inline `async` block: its error type is the scope's.
-    fn __tg_starting_block<E: SameError<E2>>(
+    /// A closure whose body is an `async` block: its error type is the
+    /// scope's ([`InlineTaskError`]).
+    ///
+    /// [`InlineTaskError`]: crate::checks::InlineTaskError
+    fn starting_inline<E: InlineTaskError<E2>>(
         &self,
         _scope: &Scope<E>,
         error: oneshot::Sender<E2>,
         signalled: Arc<AtomicBool>,
         future: F,
     ) -> StartedTask<F, E2> {
-        self.__tg_starting(error, signalled, future)
+        self.starting(error, signalled, future)
     }
 }
 impl<F, U, E2> StartResult<F, U, E2> for &&StartProbe<F> where F: Future<Output = Result<U, E2>> {}
 
-/// Picked for a child returning anything else: it can only end (or panic)
-/// before signalling.
-#[doc(hidden)]
+/// How `start!` wraps a child returning anything but a `Result`: it can
+/// only end (or panic) before signalling.
+///
+/// Picked by the macro (implemented for its internal probe type only); not
+/// meant to be implemented or called by hand.
 pub trait StartValue<F> {
-    fn __tg_starting<E2>(&self, error: oneshot::Sender<E2>, _: Arc<AtomicBool>, future: F) -> F {
+    /// A closure passed by name.
+    fn starting<E2>(&self, error: oneshot::Sender<E2>, _: Arc<AtomicBool>, future: F) -> F {
         drop(error);
         future
     }
 
-    fn __tg_starting_block<E, E2>(
+    /// A closure whose body is an `async` block (same as
+    /// [`StartValue::starting`]).
+    fn starting_inline<E, E2>(
         &self,
         _scope: &Scope<E>,
         error: oneshot::Sender<E2>,
         signalled: Arc<AtomicBool>,
         future: F,
     ) -> F {
-        self.__tg_starting(error, signalled, future)
+        self.starting(error, signalled, future)
     }
 }
 impl<F> StartValue<F> for &StartProbe<F> {}

@@ -89,7 +89,7 @@ fn scope_assignment_ending_in_a_block() {
 
 /// Found by reading the snapshots: `spawn!(async { … })` passed through a
 /// user's `macro_rules!` as `$fut:expr` arrives in an invisible group, is an
-/// `Expr::Group`, not an `Expr::Async`, and is spawned with `__tg_spawn`: the
+/// `Expr::Group`, not an `Expr::Async`, and is spawned with `spawn_task`: the
 /// block does not take the scope's error type, and `async { Ok(()) }` fails
 /// with "type annotations needed" where the same `spawn!` written directly
 /// compiles. Fix: look through `Expr::Group` (and `Expr::Paren`) before the
@@ -99,7 +99,7 @@ fn spawn_async_block_from_a_fragment() {
     let future = fragment(quote!(async { Ok(()) }));
     let output = spawn_task(quote!([::taskgroup] __tg_scope spawn false; #future));
     parse_expr(&output).expect("an expression");
-    assert_eq!(occurrences(&output, "__tg_spawn_block"), 1, "{output}");
+    assert_eq!(occurrences(&output, "spawn_inline"), 1, "{output}");
 }
 
 /// Found by reading the `spawn_named` snapshot: the future is bound before
@@ -144,14 +144,14 @@ fn scope_limit_from_a_fragment() {
     );
 }
 
-/// `spawn!($fut)` with a call: spawned as a future (`__tg_spawn`).
+/// `spawn!($fut)` with a call: spawned as a future (`spawn_task`).
 #[test]
 fn spawn_call_from_a_fragment() {
     let future = fragment(quote!(fetch(id)));
     let output = spawn_task(quote!([::taskgroup] __tg_scope spawn false; #future));
     parse_expr(&output).expect("an expression");
     assert!(!has_compile_error(&output), "{output}");
-    assert_eq!(occurrences(&output, ". __tg_spawn ("), 1, "{output}");
+    assert_eq!(occurrences(&output, ". spawn_task ("), 1, "{output}");
 }
 
 /// `#[nursery(limit = $n)]` from a `macro_rules!`.

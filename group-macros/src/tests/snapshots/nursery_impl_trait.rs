@@ -1,10 +1,14 @@
 async fn names() -> impl Iterator<Item = String> {
     #[allow(unused_imports)]
-    use ::taskgroup::__private::{
+    use ::taskgroup::checks::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
         SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
-        StartValue as _, ViaFallible as _, ViaPlain as _,
+        StartValue as _,
     };
+    #[allow(unused_imports)]
+    use ::taskgroup::__private::{ViaFallible as _, ViaPlain as _};
+    #[allow(unused_imports)]
+    use ::taskgroup::__private::spawn_task as taskgroup_spawn;
     let __tg_mode = (&::taskgroup::__private::ModeProbe::<_>::new()).__tg_mode();
     let __tg_scope = __tg_mode
         .open(
@@ -15,36 +19,33 @@ async fn names() -> impl Iterator<Item = String> {
     #[allow(unused_macros)]
     macro_rules! spawn {
         ($($tokens:tt)*) => {
-            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn false;
-            $($tokens)* }
+            taskgroup_spawn! { [::taskgroup] __tg_scope spawn false; $($tokens)* }
         };
     }
     #[allow(unused_macros)]
     macro_rules! try_spawn {
         ($($tokens:tt)*) => {
-            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
-            false; $($tokens)* }
+            taskgroup_spawn! { [::taskgroup] __tg_scope try_spawn false; $($tokens)* }
         };
     }
     #[allow(unused_macros)]
     macro_rules! spawn_background {
         ($($tokens:tt)*) => {
-            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
-            spawn_background false; $($tokens)* }
+            taskgroup_spawn! { [::taskgroup] __tg_scope spawn_background false;
+            $($tokens)* }
         };
     }
     #[allow(unused_macros)]
     macro_rules! spawn_blocking {
         ($($tokens:tt)*) => {
-            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn_blocking
-            false; $($tokens)* }
+            taskgroup_spawn! { [::taskgroup] __tg_scope spawn_blocking false; $($tokens)*
+            }
         };
     }
     #[allow(unused_macros)]
     macro_rules! start {
         ($($tokens:tt)*) => {
-            ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start false;
-            $($tokens)* }
+            taskgroup_spawn! { [::taskgroup] __tg_scope start false; $($tokens)* }
         };
     }
     #[allow(unused_macros)]

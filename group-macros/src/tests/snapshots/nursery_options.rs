@@ -1,10 +1,14 @@
 async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
     #[allow(unused_imports)]
-    use ::my_crate::reexports::taskgroup::__private::{
+    use ::my_crate::reexports::taskgroup::checks::{
         SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
         SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
-        StartValue as _, ViaFallible as _, ViaPlain as _,
+        StartValue as _,
     };
+    #[allow(unused_imports)]
+    use ::my_crate::reexports::taskgroup::__private::{ViaFallible as _, ViaPlain as _};
+    #[allow(unused_imports)]
+    use ::my_crate::reexports::taskgroup::__private::spawn_task as taskgroup_spawn;
     let __tg_mode = (&&&::my_crate::reexports::taskgroup::__private::ModeProbe::<
         Result<(), Error>,
     >::new())
@@ -20,38 +24,36 @@ async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
     #[allow(unused_macros)]
     macro_rules! spawn {
         ($($tokens:tt)*) => {
-            ::my_crate::reexports::taskgroup::__private::spawn_task! {
-            [::my_crate::reexports::taskgroup] __tg_scope spawn true; $($tokens)* }
+            taskgroup_spawn! { [::my_crate::reexports::taskgroup] __tg_scope spawn true;
+            $($tokens)* }
         };
     }
     #[allow(unused_macros)]
     macro_rules! try_spawn {
         ($($tokens:tt)*) => {
-            ::my_crate::reexports::taskgroup::__private::spawn_task! {
-            [::my_crate::reexports::taskgroup] __tg_scope try_spawn true; $($tokens)* }
+            taskgroup_spawn! { [::my_crate::reexports::taskgroup] __tg_scope try_spawn
+            true; $($tokens)* }
         };
     }
     #[allow(unused_macros)]
     macro_rules! spawn_background {
         ($($tokens:tt)*) => {
-            ::my_crate::reexports::taskgroup::__private::spawn_task! {
-            [::my_crate::reexports::taskgroup] __tg_scope spawn_background true;
-            $($tokens)* }
+            taskgroup_spawn! { [::my_crate::reexports::taskgroup] __tg_scope
+            spawn_background true; $($tokens)* }
         };
     }
     #[allow(unused_macros)]
     macro_rules! spawn_blocking {
         ($($tokens:tt)*) => {
-            ::my_crate::reexports::taskgroup::__private::spawn_task! {
-            [::my_crate::reexports::taskgroup] __tg_scope spawn_blocking true;
-            $($tokens)* }
+            taskgroup_spawn! { [::my_crate::reexports::taskgroup] __tg_scope
+            spawn_blocking true; $($tokens)* }
         };
     }
     #[allow(unused_macros)]
     macro_rules! start {
         ($($tokens:tt)*) => {
-            ::my_crate::reexports::taskgroup::__private::spawn_task! {
-            [::my_crate::reexports::taskgroup] __tg_scope start true; $($tokens)* }
+            taskgroup_spawn! { [::my_crate::reexports::taskgroup] __tg_scope start true;
+            $($tokens)* }
         };
     }
     #[allow(unused_macros)]

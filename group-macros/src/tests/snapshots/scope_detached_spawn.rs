@@ -7,11 +7,15 @@ fn __snapshot() {
             "`std::thread::spawn` in a `scope!` body starts a detached thread that the scope neither joins nor cancels; use `spawn!(…)` so the task belongs to the scope, or, if it really must outlive the scope, write `taskgroup::detached!(std::thread::spawn(…))`"
         }
         #[allow(unused_imports)]
-        use ::taskgroup::__private::{
+        use ::taskgroup::checks::{
             SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
             SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
-            StartValue as _, ViaFallible as _, ViaPlain as _,
+            StartValue as _,
         };
+        #[allow(unused_imports)]
+        use ::taskgroup::__private::{ViaFallible as _, ViaPlain as _};
+        #[allow(unused_imports)]
+        use ::taskgroup::__private::spawn_task as taskgroup_spawn;
         let __tg_scope = ::taskgroup::__private::Scope::open(
             ::taskgroup::__private::Options::new(
                 ::taskgroup::__private::Location::caller(),
@@ -20,36 +24,34 @@ fn __snapshot() {
         #[allow(unused_macros)]
         macro_rules! spawn {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn
-                false; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope spawn false; $($tokens)* }
             };
         }
         #[allow(unused_macros)]
         macro_rules! try_spawn {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
-                false; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope try_spawn false; $($tokens)*
+                }
             };
         }
         #[allow(unused_macros)]
         macro_rules! spawn_background {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
-                spawn_background false; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope spawn_background false;
+                $($tokens)* }
             };
         }
         #[allow(unused_macros)]
         macro_rules! spawn_blocking {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
-                spawn_blocking false; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope spawn_blocking false;
+                $($tokens)* }
             };
         }
         #[allow(unused_macros)]
         macro_rules! start {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start
-                false; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope start false; $($tokens)* }
             };
         }
         #[allow(unused_macros)]

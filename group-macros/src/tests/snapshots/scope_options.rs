@@ -1,11 +1,15 @@
 fn __snapshot() {
     {
         #[allow(unused_imports)]
-        use ::taskgroup::__private::{
+        use ::taskgroup::checks::{
             SpawnBlockingResult as _, SpawnBlockingValue as _, SpawnResult as _,
             SpawnValue as _, ScopedResult as _, ScopedValue as _, StartResult as _,
-            StartValue as _, ViaFallible as _, ViaPlain as _,
+            StartValue as _,
         };
+        #[allow(unused_imports)]
+        use ::taskgroup::__private::{ViaFallible as _, ViaPlain as _};
+        #[allow(unused_imports)]
+        use ::taskgroup::__private::spawn_task as taskgroup_spawn;
         let __tg_scope = ::taskgroup::__private::Scope::open(
             ::taskgroup::__private::Options::new(
                     ::taskgroup::__private::Location::caller(),
@@ -15,36 +19,33 @@ fn __snapshot() {
         #[allow(unused_macros)]
         macro_rules! spawn {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope spawn
-                true; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope spawn true; $($tokens)* }
             };
         }
         #[allow(unused_macros)]
         macro_rules! try_spawn {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope try_spawn
-                true; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope try_spawn true; $($tokens)* }
             };
         }
         #[allow(unused_macros)]
         macro_rules! spawn_background {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
-                spawn_background true; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope spawn_background true;
+                $($tokens)* }
             };
         }
         #[allow(unused_macros)]
         macro_rules! spawn_blocking {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope
-                spawn_blocking true; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope spawn_blocking true;
+                $($tokens)* }
             };
         }
         #[allow(unused_macros)]
         macro_rules! start {
             ($($tokens:tt)*) => {
-                ::taskgroup::__private::spawn_task! { [::taskgroup] __tg_scope start
-                true; $($tokens)* }
+                taskgroup_spawn! { [::taskgroup] __tg_scope start true; $($tokens)* }
             };
         }
         #[allow(unused_macros)]

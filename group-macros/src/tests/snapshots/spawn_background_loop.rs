@@ -1,7 +1,7 @@
 fn __snapshot() {
     {
         let __tg_name = ::core::option::Option::None;
-        let __tg_future = ::taskgroup::__private::parallel(
+        let __tg_future = ::taskgroup::checks::parallel_task(
             ::taskgroup::__private::forever(
                 &__tg_scope,
                 async move {
@@ -13,7 +13,7 @@ fn __snapshot() {
         );
         let __tg_slot = __tg_scope.__slot_now();
         (&&&::taskgroup::__private::task_probe(&__tg_future))
-            .__tg_spawn_block(
+            .spawn_inline(
                 &__tg_scope,
                 ::taskgroup::__private::Start::new(
                         __tg_slot,

@@ -1,12 +1,12 @@
 fn __snapshot() {
     {
         let __tg_name = ::core::option::Option::None;
-        let __tg_future = ::taskgroup::__private::parallel(async move {
+        let __tg_future = ::taskgroup::checks::parallel_task(async move {
             fetch(id).await
         });
         let __tg_slot = __tg_scope.__slot_wait().await;
         (&&&::taskgroup::__private::task_probe(&__tg_future))
-            .__tg_spawn_block(
+            .spawn_inline(
                 &__tg_scope,
                 ::taskgroup::__private::Start::new(
                     __tg_slot,

@@ -1,13 +1,13 @@
 fn __snapshot() {
     {
         let __tg_name = ::core::option::Option::None;
-        let __tg_future = ::taskgroup::__private::blocking(move || {
+        let __tg_future = ::taskgroup::checks::blocking_task(move || {
             let n = parse(&text)?;
             Ok(n)
         });
         let __tg_slot = __tg_scope.__slot_wait().await;
         (&&&::taskgroup::__private::blocking_probe(&__tg_future))
-            .__tg_spawn_block(
+            .spawn_inline(
                 &__tg_scope,
                 ::taskgroup::__private::Start::new(
                     __tg_slot,

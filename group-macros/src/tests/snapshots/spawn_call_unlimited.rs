@@ -1,10 +1,10 @@
 fn __snapshot() {
     {
         let __tg_name = ::core::option::Option::None;
-        let __tg_future = ::taskgroup::__private::parallel(fetch(id));
+        let __tg_future = ::taskgroup::checks::parallel_task(fetch(id));
         let __tg_slot = __tg_scope.__slot_now();
         (&&&::taskgroup::__private::task_probe(&__tg_future))
-            .__tg_spawn(
+            .spawn_task(
                 &__tg_scope,
                 ::taskgroup::__private::Start::new(
                     __tg_slot,

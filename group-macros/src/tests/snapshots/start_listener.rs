@@ -17,20 +17,15 @@ fn __snapshot() {
         let __tg_start_future = (&&&::taskgroup::__private::start_probe(
             &__tg_start_future,
         ))
-            .__tg_starting_block(
-                &__tg_scope,
-                __tg_error,
-                __tg_signalled,
-                __tg_start_future,
-            );
+            .starting_inline(&__tg_scope, __tg_error, __tg_signalled, __tg_start_future);
         ::core::mem::drop({
             let __tg_name = ::core::option::Option::Some(
                 ::core::convert::Into::into("server"),
             );
-            let __tg_future = ::taskgroup::__private::parallel(__tg_start_future);
+            let __tg_future = ::taskgroup::checks::parallel_task(__tg_start_future);
             let __tg_slot = __tg_scope.__slot_now();
             (&&&::taskgroup::__private::task_probe(&__tg_future))
-                .__tg_spawn(
+                .spawn_task(
                     &__tg_scope,
                     ::taskgroup::__private::Start::new(
                         __tg_slot,

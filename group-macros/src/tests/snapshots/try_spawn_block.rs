@@ -4,10 +4,10 @@ fn __snapshot() {
         let __tg_slot = __tg_scope.__slot_try();
         match __tg_slot {
             ::core::option::Option::Some(__tg_slot) => {
-                let __tg_future = ::taskgroup::__private::parallel(async { Ok(1) });
+                let __tg_future = ::taskgroup::checks::parallel_task(async { Ok(1) });
                 ::core::option::Option::Some(
                     (&&&::taskgroup::__private::task_probe(&__tg_future))
-                        .__tg_spawn_block(
+                        .spawn_inline(
                             &__tg_scope,
                             ::taskgroup::__private::Start::new(
                                 __tg_slot,

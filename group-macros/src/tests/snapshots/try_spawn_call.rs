@@ -4,10 +4,10 @@ fn __snapshot() {
         let __tg_slot = __tg_scope.__slot_try();
         match __tg_slot {
             ::core::option::Option::Some(__tg_slot) => {
-                let __tg_future = ::taskgroup::__private::parallel(fetch(id));
+                let __tg_future = ::taskgroup::checks::parallel_task(fetch(id));
                 ::core::option::Option::Some(
                     (&&&::taskgroup::__private::task_probe(&__tg_future))
-                        .__tg_spawn(
+                        .spawn_task(
                             &__tg_scope,
                             ::taskgroup::__private::Start::new(
                                 __tg_slot,
