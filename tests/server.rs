@@ -57,6 +57,9 @@ where
             trigger.shutdown();
             kept
         });
+        if let Outcome::Aborted { still_alive, .. } = &outcome {
+            panic!("the service did not drain; still alive after the drain:\n{still_alive}");
+        }
         assert!(
             matches!(
                 outcome,

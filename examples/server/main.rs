@@ -82,9 +82,14 @@ async fn main() -> std::io::Result<ExitCode> {
             started,
             format!("shutdown: drained ({reason}), exit status 0"),
         ),
-        Outcome::Aborted { reason, .. } => log(
+        Outcome::Aborted {
+            reason,
+            still_alive,
+        } => log(
             started,
-            format!("shutdown: aborted after the drain ({reason}), exit status 1"),
+            format!(
+                "shutdown: aborted after the drain ({reason}), exit status 1; still alive:\n{still_alive}"
+            ),
         ),
     }
     print_calls(&backends.events());

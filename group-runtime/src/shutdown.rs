@@ -305,10 +305,12 @@ impl Shutdown {
                 if let Some(sleep) = drained.as_mut().as_pin_mut() {
                     if sleep.poll(cx).is_ready() {
                         let still_alive = dump_of(&scope.shared);
-                        eprintln!(
-                            "taskgroup: shutdown ({}): still alive after the {drain:?} drain, \
-                             aborted:\n{still_alive}",
-                            reason.unwrap_or("trigger")
+                        // The library prints nothing: the report is in
+                        // `Outcome::Aborted` (and a `tracing` event).
+                        crate::trace::shutdown_aborted(
+                            reason.unwrap_or("trigger"),
+                            drain,
+                            &still_alive,
                         );
                         run.set(None);
                         return Poll::Ready(Outcome::Aborted {

@@ -80,6 +80,18 @@ mod on {
         );
     }
 
+    pub(crate) fn shutdown_aborted(
+        reason: &str,
+        drain: std::time::Duration,
+        still_alive: &impl std::fmt::Display,
+    ) {
+        tracing::warn!(
+            reason,
+            ?drain,
+            "taskgroup: shutdown: still alive after the drain, aborted:\n{still_alive}"
+        );
+    }
+
     pub(crate) fn panic_lost(scope: &ScopeInfo, cause: &Cause) {
         tracing::error!(
             cause = %cause,
@@ -137,9 +149,12 @@ mod on {
 
     pub(crate) fn panic_lost(_: &ScopeInfo, _: &Cause) {}
 
+    pub(crate) fn shutdown_aborted(_: &str, _: std::time::Duration, _: &impl std::fmt::Display) {}
+
     pub(crate) fn task_ended(_: &Span, _: Outcome, _: Option<&crate::state::Payload>) {}
 }
 
 pub(crate) use on::{
-    cancelled, in_span, panic_lost, panic_resumed, scope_span, task_ended, task_span, Span,
+    cancelled, in_span, panic_lost, panic_resumed, scope_span, shutdown_aborted, task_ended,
+    task_span, Span,
 };
