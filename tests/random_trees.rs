@@ -1,5 +1,4 @@
-//! Property test: random trees of nested scopes under faults, checked
-//! against a model of the semantics.
+//! Property test: random trees of nested scopes under faults, checked against a model.
 //!
 //! A case is a tree (nesting up to 6 deep, up to 50 children per scope) whose leaves succeed, fail or panic after a random
 //! time, hang until cancelled, or run a blocking closure; each scope has a
