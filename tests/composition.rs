@@ -1056,7 +1056,10 @@ async fn blocking_scope_body_stops(stops: Stops, opens_late: bool) {
         }
         Stops::Cancel => assert_eq!(bounded(REAL_BOUND, "the root", root).await, Ok(())),
         Stops::ChildFails => {
-            assert_eq!(bounded(REAL_BOUND, "the root", root).await, Err(Failed("child")));
+            assert_eq!(
+                bounded(REAL_BOUND, "the root", root).await,
+                Err(Failed("child"))
+            );
         }
     }
     if let Some(go_on) = go_on_after.take() {
