@@ -173,9 +173,25 @@
 //! without `From<Elapsed>`, …; [`checks`] explains each check behind those
 //! messages and what to write instead.
 //!
-//! The README has the rest: migration tables from Go's errgroup, Trio /
-//! asyncio and `JoinSet` / `TaskTracker`, the design notes, what the
-//! compiler rejects, and the benchmarks.
+//! ## Guides
+//!
+//! The guides in the repository's `docs/` folder go further than this
+//! page; each is linked from the README:
+//!
+//! * `docs/tasks.md` — every kind of task and every option;
+//! * `docs/errors.md` — `errors = first` / `all`, `first_ok`, panics;
+//! * `docs/cancellation.md` — the ambient API, `Cause`, `timeout`, `grace`;
+//! * `docs/pool.md` — [`pool`] in detail;
+//! * `docs/observability.md` — [`dump()`] and the `tracing` feature;
+//! * `docs/testing.md` — `#[taskgroup::test]` and [`testing`];
+//! * `docs/shutdown.md` — [`shutdown::Shutdown`] and an HTTP service;
+//! * `docs/migration.md` — from Go's errgroup, Trio / asyncio, `JoinSet` /
+//!   `TaskTracker`, Kotlin, Java and Scala Ox;
+//! * `docs/compile-time-checks.md` — what the compiler rejects, with the
+//!   message, and the `clippy.toml` that extends the detached-spawn check;
+//! * `docs/guarantees.md` — how the guarantees are tested;
+//! * `docs/design.md` — the design notes;
+//! * `docs/performance.md` — the benchmarks.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -187,6 +203,38 @@ pub use taskgroup_runtime::{
     Ready, ScopeDump, ScopeInfo, ScopedHandle, StartError, TaskDump, TaskHandle, TaskId, TaskInfo,
     TaskKind,
 };
+
+/// The README's and the guides' code blocks, compiled and run by
+/// `cargo test --doc -p taskgroup` (never part of the API).
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/tasks.md")]
+    struct Tasks;
+    #[doc = include_str!("../docs/errors.md")]
+    struct Errors;
+    #[doc = include_str!("../docs/cancellation.md")]
+    struct Cancellation;
+    #[doc = include_str!("../docs/pool.md")]
+    struct Pool;
+    #[doc = include_str!("../docs/observability.md")]
+    struct Observability;
+    #[doc = include_str!("../docs/testing.md")]
+    struct Testing;
+    #[doc = include_str!("../docs/shutdown.md")]
+    struct Shutdown;
+    #[doc = include_str!("../docs/migration.md")]
+    struct Migration;
+    #[doc = include_str!("../docs/compile-time-checks.md")]
+    struct CompileTimeChecks;
+    #[doc = include_str!("../docs/guarantees.md")]
+    struct Guarantees;
+    #[doc = include_str!("../docs/design.md")]
+    struct Design;
+    #[doc = include_str!("../docs/performance.md")]
+    struct Performance;
+}
 
 #[doc(hidden)]
 pub mod __private {

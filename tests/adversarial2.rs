@@ -1,3 +1,5 @@
+//! Adversarial tests, second round: the lifecycle state machine, scoped children, the unwind path.
+//!
 //! Adversarial tests, second round: features combined to break the
 //! README's promises in the runtime's new mechanisms (the lifecycle state
 //! machine, the runner's scoped children and adopted handles, the unwind

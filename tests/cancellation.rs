@@ -1,3 +1,5 @@
+//! Cancellation: what cancels a scope, how far it reaches, and what the ambient API reports.
+//!
 //! Cancellation: what cancels a scope (a child's failure, the body's
 //! failure, `cancel!()`, the scope's future being dropped), that it reaches
 //! every child at once, and what the ambient API (`is_cancelled`,

@@ -1,3 +1,5 @@
+//! The `clippy.toml` of docs/compile-time-checks.md rejects detached spawns in a whole crate.
+//!
 //! The README's `clippy.toml` (`disallowed-methods`) really extends the
 //! "no detached spawns" rule to a whole crate: `cargo clippy` on the fixture
 //! crate in `tests/clippy-config/` (same `clippy.toml`, detached spawns in

@@ -1,3 +1,5 @@
+//! Features composed with each other (issue 13): rules that held alone and broke in combination.
+//!
 //! Features composed with each other (issue 13): scoped children with
 //! panicking `Drop`s, simultaneous failures, errors during a drain, handles
 //! under `futures` combinators, panics in user conversions and output

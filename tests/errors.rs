@@ -1,3 +1,5 @@
+//! `errors = first` (errgroup): the first failure is the scope's result and cancels the siblings.
+//!
 //! Errors, errgroup style: the first failure is the scope's result, the
 //! others are dropped, and the failing child's siblings see the
 //! cancellation. Several tests port Go's `golang.org/x/sync/errgroup` tests

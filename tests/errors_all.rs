@@ -1,3 +1,5 @@
+//! `errors = all`: no error cancels a sibling; the scope returns every error, in order.
+//!
 //! `errors = all`: failures do not cancel siblings; the scope joins every
 //! child and returns `Errors<E>`, every error in the order it happened,
 //! with the task that failed (Go's `errors.Join`, `ExceptionGroup`).

@@ -1,3 +1,5 @@
+//! The key behaviours on both runtime flavors, and the attribute order with `#[tokio::test]`.
+//!
 //! The key behaviours on both tokio runtime flavors (`current_thread` and
 //! `multi_thread` with 2 workers), and the attribute order with
 //! `#[tokio::test]` / `#[tokio::main]`.

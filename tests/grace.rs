@@ -1,3 +1,5 @@
+//! `grace = d`: cancellation in two phases, the signal, then after the grace period the abort.
+//!
 //! `grace = d`: cancellation in two phases. The signal (`cancelled()`
 //! fires, `is_cancelled()` is true, no new child starts), then, after the
 //! grace period, the abort of whatever still runs. Paused tokio time: the

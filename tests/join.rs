@@ -1,3 +1,5 @@
+//! The join guarantee on the success path: when a scope returns, every child has stopped.
+//!
 //! The join guarantee on the success path, for every place `#[nursery]` and
 //! `scope!` can be written: when the scope returns, every child has stopped,
 //! including children whose handle was dropped.

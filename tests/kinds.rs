@@ -1,3 +1,5 @@
+//! Task kinds beyond `spawn!`: `spawn_blocking!` and `spawn_background!`.
+//!
 //! Task kinds beyond `spawn!`: `spawn_blocking!` (tokio's blocking pool,
 //! joined, asked to stop rather than aborted) and `spawn_background!`
 //! (cancelled instead of awaited once the body is done).

@@ -1,3 +1,5 @@
+//! `taskgroup::testing::check_leaks`: passes when all has stopped, else reports what is alive.
+//!
 //! `taskgroup::testing::check_leaks`: a test passes when everything it
 //! started has stopped, and fails with the tree of what is still alive
 //! when something has not, a bound after the test's future returned.

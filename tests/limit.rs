@@ -1,3 +1,5 @@
+//! `limit = n` and `try_spawn!`: at most `n` children at once, backpressure and load shedding.
+//!
 //! `limit = n`: at most `n` children run at once; `spawn!` waits for a slot
 //! (errgroup's `SetLimit`), `try_spawn!` never waits (`TryGo`). Ports of
 //! errgroup's `TestGoLimit` and `TestTryGo`, plus the limit-plus-cancel

@@ -1,3 +1,5 @@
+//! Lint transparency: the code the macros generate stays clean under `clippy::pedantic`.
+//!
 //! Lint transparency under clippy: CI's `cargo clippy --workspace
 //! --all-targets -- -D warnings` lints this file with `clippy::pedantic`
 //! denied, so a pedantic lint raised by the code the macros generate fails CI.

@@ -1,3 +1,5 @@
+//! Nested scopes: the innermost scope binds, cancellation flows down, failures stay inside.
+//!
 //! Nested scopes: `spawn!` binds to the innermost scope (also inside a
 //! spawned task), an enclosing scope's cancellation reaches the nested
 //! scopes and their children, and a nested scope's failure stays inside it

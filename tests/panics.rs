@@ -1,3 +1,5 @@
+//! Panics: a panicking child cancels the scope; the first panic is resumed after the join.
+//!
 //! Panics: a panicking child (or body) cancels the scope like an error; once
 //! every child has stopped, the first panic is resumed in the caller with
 //! its original payload. The process never aborts, and a panic raised while

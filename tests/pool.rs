@@ -1,3 +1,5 @@
+//! `taskgroup::pool`: workers over an iterator, results in input order, `spawn!`'s semantics.
+//!
 //! `taskgroup::pool`: a worker pool over an iterator, results in input
 //! order, with the same error, panic and cancellation semantics as
 //! `spawn!`, and backpressure on the iterator.

@@ -1,3 +1,5 @@
+//! `taskgroup::first_ok`: the first success wins and cancels the other attempts.
+//!
 //! `taskgroup::first_ok`: the first success cancels the other attempts and
 //! is the result; if all fail, every error.
 

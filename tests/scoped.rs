@@ -1,3 +1,5 @@
+//! `spawn_scoped!`: borrowing, non-`Send` children polled inside the scope's own future.
+//!
 //! `spawn_scoped!`: children that borrow from around the scope (mutably
 //! too), need not be `Send`, and run concurrently with the body inside the
 //! scope's own future, with the same error/panic/cancel semantics.

@@ -1,3 +1,5 @@
+//! `spawn_scoped!` under an abort: nested scopes cancelled with it, no poll after the abort.
+//!
 //! Deterministic reproducers found by the composition model of issue 13
 //! (`tests/wip/random_trees_composition.rs`, work in progress), on paused
 //! time: a scope nested in a `spawn_scoped!` child is cancelled with its

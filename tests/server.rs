@@ -1,3 +1,5 @@
+//! The HTTP service of `examples/server` over loopback: answers, disconnects, graceful shutdown.
+//!
 //! The HTTP service of `examples/server`, driven over loopback by a real
 //! client: the fan-out's answers (200, 502 at once, 504 at the deadline),
 //! a client disconnect cancelling the backend calls, and a shutdown with a

@@ -1,3 +1,5 @@
+//! `taskgroup::shutdown`: a trigger or a signal starts a bounded drain, then the rest is aborted.
+//!
 //! `taskgroup::shutdown`: a service as a root scope; a trigger (or SIGINT /
 //! SIGTERM) starts a drain with a bounded time, then what is left is
 //! aborted and reported. Paused time: the instants are exact.

@@ -1,3 +1,8 @@
+//! Smoke tests: one quick case each of `limit`, a dropped scope, a resumed panic and nesting.
+//!
+//! Each is covered in depth elsewhere (`limit.rs`, `cancellation.rs`, `panics.rs`,
+//! `nesting.rs`); these four show at a glance whether the basics hold.
+
 mod common;
 use common::Tracker;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};

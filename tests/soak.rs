@@ -1,3 +1,5 @@
+//! Soak: many tasks through limited and nested limited scopes, in rounds; memory stays bounded.
+//!
 //! Soak: many tasks through a limited scope and through nested limited
 //! scopes, in repeated rounds, in one process (this test binary holds only
 //! this test, so the process's memory is this test's).

@@ -1,3 +1,5 @@
+//! `start!(|ready| fut)`: Trio's `nursery.start`, the value a child signals once it is ready.
+//!
 //! `start!(|ready| fut)`: Trio's `nursery.start`. `start!` returns the value
 //! the child signals once initialised; a child that fails or ends before
 //! signalling makes `start!` fail, not the scope.

@@ -1,5 +1,4 @@
-//! `#[taskgroup::test]`: `#[tokio::test]` with the leak check around the
-//! body.
+//! `#[taskgroup::test]`: `#[tokio::test]` with the leak check around the body.
 
 use std::time::Duration;
 

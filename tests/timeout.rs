@@ -1,6 +1,7 @@
-//! `timeout = d` on a scope and on a task, the `Elapsed` error and
-//! `taskgroup::deadline()`. All on paused tokio time: the clock only moves
-//! when every task waits, so the instants checked are exact.
+//! `timeout = d` on a scope and on a task, the `Elapsed` error and `taskgroup::deadline()`.
+//!
+//! All on paused tokio time: the clock only moves when every task waits, so
+//! the instants checked are exact.
 
 mod common;
 

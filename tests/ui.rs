@@ -1,3 +1,5 @@
+//! Compile-time guarantees (trybuild): `tests/ui/pass` must compile, `tests/ui/fail` must not.
+//!
 //! Compile-time guarantees, checked by trybuild: `tests/ui/pass/*.rs` must
 //! compile (and run), `tests/ui/fail/*.rs` must fail with the reviewed
 //! message in the `.stderr` next to each file.
