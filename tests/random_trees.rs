@@ -1452,15 +1452,21 @@ impl Totals {
     }
 
     fn print(&self, variant: Variant) {
+        let checked = match variant {
+            Variant::Paused => format!(
+                "outcome and instant against the model, except {} ambiguous (two events on one \
+                 millisecond: invariants only) and {} inexact (outcome class and bounds)",
+                self.ambiguous, self.inexact
+            ),
+            Variant::MultiThread => "invariants only (real time)".to_owned(),
+        };
         eprintln!(
-            "random trees ({variant:?}): {} cases ({} with a root grace, {} drains; {} ambiguous and {} \
-             inexact: invariants and outcome class only), {} faults injected (errors, panics, Drop and \
-             From panics); outcomes {:?}; leaks found: {}\n  per kind: {:?}",
+            "random trees ({variant:?}): {} cases ({} with a root grace, {} drains; {checked}), {} \
+             faults injected (errors, panics, Drop and From panics); outcomes {:?}; leaks found: \
+             {}\n  per kind: {:?}",
             self.cases,
             self.graced,
             self.drains,
-            self.ambiguous,
-            self.inexact,
             self.faults,
             self.outcomes,
             self.leaks,
