@@ -1,6 +1,6 @@
-//! Random trees of nested scopes mixing every kind of task under faults,
-//! checked against a model of the rules in `docs/semantics.md` (property
-//! test, proptest).
+//! Random trees of nested scopes, every kind of task, faults: checked against a model of `docs/semantics.md`.
+//!
+//! A property test (proptest).
 //!
 //! A case is a tree (nesting up to 5 deep, up to 40 children per scope).
 //! Its leaves succeed, fail or panic after a random time, or hang until
