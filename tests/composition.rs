@@ -1072,6 +1072,27 @@ async fn blocking_scope_body_stops(stops: Stops, opens_late: bool) {
     assert_eq!(tracker.finished(), 0);
 }
 
+/// The counterpart: a scope awaited in its parent's body after the
+/// parent's own `cancel!()` is aborted (its children refused), but its body
+/// runs to its end, as the parent's does, and returns its value.
+#[taskgroup::test(start_paused = true)]
+async fn a_nested_scope_after_the_parents_cancel_runs_its_body_to_the_end() {
+    let value = bounded(PAUSED_BOUND, "the scope", async {
+        scope! {
+            cancel!();
+            let inner: u32 = scope! {
+                let refused = spawn!(async { 1_u32 });
+                drop(refused);
+                sleep(Duration::from_millis(5)).await;
+                7
+            };
+            inner + 1
+        }
+    })
+    .await;
+    assert_eq!(value, 8);
+}
+
 #[taskgroup::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocking_scope_body_stops_when_the_enclosing_scope_cancels() {
     blocking_scope_body_stops(Stops::Cancel, false).await;

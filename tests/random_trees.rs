@@ -1917,6 +1917,16 @@ fn check_drain(
     let (natural, end) = (&sim.outcome, sim.end);
     let (actual, took) = (&seen.actual, seen.took);
     let failed = !matches!(sim.trigger, Expected::Ok);
+    let drop_panics_only = matches!(natural, Expected::Panic(ids)
+        if !ids.is_empty() && ids.iter().all(|id| drop_panics(&case.root).contains(id)));
+    if model.slack > 0 && drop_panics_only {
+        // A nested scope's grace may let finish the leaves whose `Drop`
+        // panics the model predicts: then the root runs on, past the
+        // trigger. Its end is not modelled; invariants only.
+        totals.inexact += 1;
+        prop_assert!(took <= at + drain, "returned at {took} ms, after the drain");
+        return Ok(true);
+    }
     if let (Some(grace), Some(f), true) = (case.grace, end, failed) {
         // (A nested scope's grace used may delay the root's failure.)
         if at <= f + model.slack + grace {

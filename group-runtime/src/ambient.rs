@@ -18,6 +18,9 @@ use crate::state::Shared;
 
 thread_local! {
     static CURRENT: Cell<Option<Arc<Shared>>> = const { Cell::new(None) };
+    /// The code running now is a `spawn_blocking!` closure of `CURRENT`
+    /// (not a body or a task polled by it).
+    static IN_BLOCKING_CLOSURE: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` with `slot` as the current scope, then puts it back, also when
@@ -40,7 +43,34 @@ pub(crate) fn enter<R>(slot: &mut Option<Arc<Shared>>, f: impl FnOnce() -> R) ->
         .try_with(|current| current.replace(slot.take()))
         .unwrap_or(None);
     let _restore = Restore { slot, previous };
+    in_blocking_closure_as(false, f)
+}
+
+/// Runs `f`, a `spawn_blocking!` closure, inside [`enter`]: a scope it
+/// opens knows that it runs in a blocking closure of its parent.
+pub(crate) fn blocking_closure<R>(f: impl FnOnce() -> R) -> R {
+    in_blocking_closure_as(true, f)
+}
+
+fn in_blocking_closure_as<R>(yes: bool, f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = IN_BLOCKING_CLOSURE.try_with(|flag| flag.set(self.0));
+        }
+    }
+    let _restore = Restore(
+        IN_BLOCKING_CLOSURE
+            .try_with(|flag| flag.replace(yes))
+            .unwrap_or(false),
+    );
     f()
+}
+
+/// Whether the code running now is a `spawn_blocking!` closure of the
+/// current scope.
+pub(crate) fn in_blocking_closure() -> bool {
+    IN_BLOCKING_CLOSURE.try_with(Cell::get).unwrap_or(false)
 }
 
 /// Looks at the current scope without touching its reference count.

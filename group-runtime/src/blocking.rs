@@ -58,7 +58,7 @@ where
         crate::trace::task_ended(&span, Outcome::Cancelled, None);
         return None;
     }
-    match guard.in_scope(|| crate::trace::in_span(&span, f)) {
+    match guard.in_scope(|| crate::ambient::blocking_closure(|| crate::trace::in_span(&span, f))) {
         Ok(output) => {
             let value = finish_output(finish, output, guard.shared(), &task);
             crate::trace::task_ended(&span, Outcome::of(&value), None);

@@ -41,7 +41,7 @@
 //! | `cancel!()`, drain, `first_ok` winner | — | `SETTLED`, signal, abort unless `grace` |
 //! | future dropped | — | `SETTLED`, `DROPPED`, signal, abort |
 //! | enclosing scope signals | — (a nested scope keeps its own semantics: its children's errors still fail it) | signal (no cause of its own: [`Shared::cause`] reports `Parent`) |
-//! | enclosing scope aborts | — | signal, abort; the body is dropped at the runner's next turn (also where nobody drops the scope's future: a `block_on` in a blocking closure) and the scope unwinds as a cancellation after its join |
+//! | enclosing scope aborts | — | signal, abort; a scope run by `block_on` in a blocking closure of the aborting scope (whose future nobody drops) drops its body at the runner's next turn and unwinds as a cancellation after its join |
 //! | `grace` elapsed | — | abort |
 //!
 //! The cause a scope reports is the first of its own events (failure or
@@ -208,6 +208,10 @@ pub(crate) struct Shared {
     pub(crate) grace: Option<Grace>,
     /// `errors = all`: failures are collected, not cancelling.
     pub(crate) collect_all: bool,
+    /// Opened directly in a `spawn_blocking!` closure of `parent` (with
+    /// `Handle::block_on`): when `parent` aborts, nobody drops this scope's
+    /// future, so its runner drops the body itself.
+    in_blocking_closure: bool,
     /// Builds the scope's error from `Elapsed`; set when a `timeout` is
     /// written on the scope or on one of its tasks (which requires
     /// `E: From<Elapsed>` at compile time).
@@ -253,9 +257,17 @@ impl Shared {
             deadline,
             grace,
             collect_all,
+            in_blocking_closure: false,
             deadline_error: OnceLock::new(),
             state: AtomicUsize::new(0),
         }
+    }
+
+    /// Marks a scope opened directly in a `spawn_blocking!` closure of its
+    /// parent (see `in_blocking_closure`).
+    pub(crate) fn opened_in_blocking_closure(mut self, yes: bool) -> Self {
+        self.in_blocking_closure = yes && self.parent.is_some();
+        self
     }
 
     /// Joins the enclosing scope's list of nested scopes (so that its
@@ -317,33 +329,33 @@ impl Shared {
     }
 
     /// The body must be dropped now: a failure, or `errors = all` and the
-    /// body awaits a failed task, or an enclosing scope aborts. The last
-    /// one matters where nobody drops this scope's future for the
-    /// enclosing scope (a `spawn_blocking!` closure running it with
-    /// `block_on`): the body is dropped as a child would be, and the scope
-    /// unwinds as a cancellation after its join ([`Unwound`]).
+    /// body awaits a failed task, or this scope runs in a blocking closure
+    /// of a parent that aborts its children. In the last case nobody drops
+    /// this scope's future (the closure runs it with `block_on`), so the
+    /// body is dropped here, as the parent would drop a task, and the scope
+    /// unwinds as a cancellation after its join ([`Unwound`]). (A scope
+    /// awaited in its parent's body, or in a task, is dropped with them
+    /// when they are; after the parent's own `cancel!()` its body goes on,
+    /// and so does this scope's.)
     pub(crate) fn body_must_go(&self) -> bool {
         let bits = self.bits();
         if bits & (FAILED | ABANDONED) != 0 {
             return true;
         }
-        if bits & ABORTING != 0 && self.enclosing_aborts() {
+        if bits & ABORTING != 0 && self.closure_aborted() {
             self.set(UNWOUND | ABANDONED);
             return true;
         }
         false
     }
 
-    /// An enclosing scope aborts its children (and with them this scope).
-    fn enclosing_aborts(&self) -> bool {
-        let mut scope = self;
-        while let Some(parent) = &scope.parent {
-            if parent.has(ABORTING) {
-                return true;
-            }
-            scope = parent;
-        }
-        false
+    /// Runs in a blocking closure whose scope aborts its children.
+    fn closure_aborted(&self) -> bool {
+        self.in_blocking_closure
+            && self
+                .parent
+                .as_ref()
+                .is_some_and(|parent| parent.has(ABORTING))
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -369,21 +381,22 @@ impl Shared {
 
     /// What becomes of code of this scope (its body, a scoped child) that
     /// awaits a task that has no value (see [`Fate`]). Doomed when this
-    /// scope failed or is dropped, or when an enclosing scope aborts (for
-    /// any reason), or failed or is dropped without a `grace` period (the
-    /// abort follows at once): then everything below it is dropped, or (a
-    /// blocking closure) must stop. An enclosing scope that only signals
-    /// (`grace`, a drain) or collects errors lets the code go on.
+    /// scope failed or is dropped, or runs in a blocking closure of a parent
+    /// that aborts, or when an enclosing scope failed (or is dropped) *and
+    /// aborts* (or will at once: no `grace`): then everything below it is
+    /// dropped, or (a blocking closure) must stop. An enclosing scope that
+    /// only signals (`grace`, a drain), collects errors, or aborts after its
+    /// own `cancel!()` lets the code go on.
     pub(crate) fn body_fate(&self) -> Fate {
-        if self.has(FAILED | DROPPED | ABANDONED) {
+        if self.has(FAILED | DROPPED | ABANDONED) || self.closure_aborted() {
             return Fate::Doomed;
         }
         let mut scope = self;
         while let Some(parent) = &scope.parent {
-            // Aborting, or about to (a failure without a grace period: the
-            // abort follows the signal at once).
+            // Failing and aborting, or about to (no grace period: the abort
+            // follows the signal at once).
             let bits = parent.bits();
-            if bits & ABORTING != 0 || (bits & (FAILED | DROPPED) != 0 && parent.grace.is_none()) {
+            if bits & (FAILED | DROPPED) != 0 && (bits & ABORTING != 0 || parent.grace.is_none()) {
                 return Fate::Doomed;
             }
             scope = parent;
