@@ -11,7 +11,8 @@
 //! * `scope!` on a body that parses as statements gives an expression;
 //! * `__spawn_task!` always gives an expression (its prefix comes from our own
 //!   local macros, so only its `crate` path is assumed to be a path);
-//! * whatever `args::parse` accepts or rejects, the code built from it parses.
+//! * whatever `ScopeOptions::parse` accepts or rejects, the code built from
+//!   it parses.
 //!
 //! The output is checked only for inputs rustc could give (see `realistic`):
 //! on the others, only that nothing panics. The test fails if too few outputs
@@ -32,7 +33,9 @@ use quote::quote;
 use syn::parse::Parser;
 
 use super::{has_compile_error, nursery, parse_expr, parse_items, scope, spawn_task};
-use crate::args::{self, Errors};
+use crate::codegen::options::builder;
+use crate::diagnostics::Diagnostics;
+use crate::parse::options::ScopeOptions;
 
 /// Cases per target (four targets plus fully random inputs), and the seed.
 /// `TASKGROUP_FUZZ_CASES` / `TASKGROUP_FUZZ_SEED` override them for a longer
@@ -296,9 +299,9 @@ fn user_items(file: &syn::File) -> usize {
 }
 
 fn args_have_errors(tokens: &TokenStream) -> bool {
-    let mut errors = Errors::default();
-    args::parse(tokens.clone(), &mut errors);
-    !errors.to_compile_errors().is_empty()
+    let mut diagnostics = Diagnostics::default();
+    ScopeOptions::parse(tokens.clone(), &mut diagnostics);
+    !diagnostics.to_compile_errors().is_empty()
 }
 
 /// Whether rustc could hand these tokens to a macro: every invisible group
@@ -381,7 +384,7 @@ fn check_test_attr_pair(input: &TokenStream) -> Result<Checked, String> {
         return Ok(Checked::NoPanic);
     };
     let item: TokenStream = tokens.collect();
-    let output = no_panic(|| crate::test_attr::expand(args.stream(), item.clone()))
+    let output = no_panic(|| crate::codegen::test_attr::expand(args.stream(), item.clone()))
         .map_err(|message| format!("panicked: {message}"))?;
     if !realistic(input) || syn::parse2::<syn::Item>(item).is_err() {
         return Ok(Checked::NoPanic);
@@ -435,20 +438,20 @@ fn check_spawn(input: &TokenStream) -> Result<Checked, String> {
 }
 
 fn check_args(input: &TokenStream) -> Result<Checked, String> {
-    let (args, errors) = no_panic(|| {
-        let mut errors = Errors::default();
-        let args = args::parse(input.clone(), &mut errors);
-        (args, errors.to_compile_errors())
+    let (options, errors) = no_panic(|| {
+        let mut diagnostics = Diagnostics::default();
+        let options = ScopeOptions::parse(input.clone(), &mut diagnostics);
+        (options, diagnostics.to_compile_errors())
     })
     .map_err(|message| format!("panicked: {message}"))?;
     if !errors.is_empty() {
         parse_items(&errors)
             .map_err(|error| format!("errors are not items ({error}): {errors}"))?;
     }
-    let krate = args.krate();
+    let krate = options.krate();
     syn::parse2::<syn::Path>(krate.clone())
         .map_err(|error| format!("krate is not a path ({error}): {krate}"))?;
-    let options = args.options(quote!(location()));
+    let options = builder(&options, quote!(location()));
     parse_expr(&options)
         .map_err(|error| format!("options are not an expression ({error}): {options}"))?;
     Ok(Checked::Output)
@@ -946,7 +949,7 @@ fn fuzz_entry_points() {
         };
         tally.run("__spawn_task!", case, &input, &check_spawn);
 
-        // `args::parse` on its own.
+        // `ScopeOptions::parse` on its own.
         let base = rng.pick(&args).clone();
         let input = mutate(&mut rng, &base, &donors);
         tally.run("args", case, &input, &check_args);
