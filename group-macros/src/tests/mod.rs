@@ -1,7 +1,7 @@
 //! Unit tests of the expansion, on `proc_macro2`: snapshots of what each
 //! macro generates (`snapshots.rs`, files under `snapshots/`, regenerate with
 //! `UPDATE_EXPECT=1 cargo test -p taskgroup-macros`), a deterministic fuzzer
-//! of the entry points (`fuzz.rs`), the inputs it once broke
+//! of the entry points (`fuzz/`), the inputs it once broke
 //! (`regressions.rs`), and the check that the crate's layers import one way
 //! (`layers.rs`).
 

@@ -1,4 +1,4 @@
-//! Inputs that broke an expansion, found by the fuzzer (`fuzz.rs`) or by
+//! Inputs that broke an expansion, found by the fuzzer (`fuzz/`) or by
 //! reading the snapshots, each kept with the behaviour that fixed it (all
 //! fixed: none is `#[ignore]`d), and fragments that work, kept so they stay
 //! so. An open bug found later goes here as an `#[ignore]`d test that
