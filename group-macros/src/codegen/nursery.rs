@@ -67,6 +67,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if let Some(error) = borrowed_error_type(&function) {
         diagnostics.push(diagnostics::borrowed_error_type(error));
     }
+    // Before the scan, whose nested-fn fallbacks name `spawn_scoped`.
+    let scoped = uses_scoped(function.block.to_token_stream());
     let krate = options.krate();
     scan(
         &mut function.block.stmts,
@@ -74,7 +76,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         &mut diagnostics,
         &|name| nested_fn(Context::Nursery, &krate, name),
     );
-    let body = scope_body(&options, &function);
+    let body = scope_body(&options, &function, scoped);
     match syn::parse2::<syn::Block>(quote!({ #body })) {
         Ok(block) => {
             // Keep the user's braces: a body whose span is the macro's would
@@ -128,13 +130,12 @@ fn not_async(function: &ItemFn) -> syn::Error {
 /// Snapshot: `src/tests/snapshots/nursery_errors_all.rs`,
 /// `nursery_fallible.rs`, `nursery_impl_trait.rs` (`impl Trait` becomes
 /// `_`).
-fn scope_body(options: &ScopeOptions, function: &ItemFn) -> TokenStream {
+fn scope_body(options: &ScopeOptions, function: &ItemFn, scoped: bool) -> TokenStream {
     let names = Names::new();
     let Names {
         scope, mode, ret, ..
     } = &names;
     let krate = options.krate();
-    let scoped = uses_scoped(function.block.to_token_stream());
     let ident_span = function.sig.ident.span();
     let location = quote_spanned!(ident_span=> #krate::__private::Location::caller());
 

@@ -90,7 +90,8 @@ pub(crate) fn preamble(
 
 /// Whether the body names `spawn_scoped` (also inside other macros' tokens):
 /// then the scope makes the set of scoped children, which makes its future
-/// `!Send`.
+/// `!Send`. Asked of the body as the user wrote it, before the scan gives
+/// nested `fn` items their fallbacks (which define a `spawn_scoped!`).
 pub(crate) fn uses_scoped(body: TokenStream) -> bool {
     mentions(body, &["spawn_scoped"])
 }

@@ -41,6 +41,8 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let mut diagnostics = Diagnostics::default();
     let ScopeInput { options, body } = ScopeInput::parse(input, &mut diagnostics);
     let krate = options.krate();
+    // Before the scan, whose nested-fn fallbacks name `spawn_scoped`.
+    let scoped = uses_scoped(body.clone());
     let body = scanned(body, &krate, &mut diagnostics);
     let names = Names::new();
     let Names {
@@ -48,7 +50,6 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         body: body_name,
         ..
     } = &names;
-    let scoped = uses_scoped(body.clone());
     let location = quote!(#krate::__private::Location::caller());
     let preamble = preamble(&options, &names, Open::Scope, location, scoped);
     let run = run_method(&options);

@@ -123,6 +123,37 @@ fn spawn_name_is_evaluated_first() {
     );
 }
 
+/// Found by reading the `nursery_detached_and_nested_fn` snapshot: a `fn`
+/// item nested in a body got the scoped set (`ScopedSet`, `with_scoped`), so
+/// the scope's future was `!Send` (it holds `RefCell`s) and could not be
+/// `tokio::spawn`ed: `uses_scoped` was asked after the scan had given the
+/// nested function its fallback macros, one of them `spawn_scoped!`. Fixed:
+/// `codegen::nursery::expand` and `codegen::scope::expand` ask it of the
+/// body as written.
+#[test]
+fn nested_fn_makes_no_scoped_set() {
+    let body = quote! {
+        fn helper() -> u8 { 1 }
+        spawn!(job(helper()));
+    };
+    let outputs = [
+        nursery(quote!(), quote!(async fn run() { #body })),
+        scope(body.clone()),
+    ];
+    for output in outputs {
+        assert!(!has_compile_error(&output), "{output}");
+        assert_eq!(occurrences(&output, "ScopedSet"), 0, "{output}");
+        assert_eq!(occurrences(&output, "with_scoped"), 0, "{output}");
+        assert_eq!(occurrences(&output, "scoped_unprepared"), 1, "{output}");
+    }
+    // The body that does use it still gets the set.
+    let output = scope(quote! {
+        fn helper() -> u8 { 1 }
+        spawn_scoped!(async { helper() });
+    });
+    assert_eq!(occurrences(&output, "ScopedSet"), 1, "{output}");
+}
+
 // Fragments that work, kept so they stay so.
 
 /// `scope!(limit = $n; { … })` from a `macro_rules!`: the limit arrives in an
