@@ -4,21 +4,29 @@
 //! a user can miss (so that the compiler's notes name a documented item).
 //!
 //! Each entry point only converts the token streams; the work lives in one
-//! module per phase, all on `proc_macro2` so it is unit-testable:
-//! `args` (options), `scan` (detached spawns, nested `fn` items),
-//! `nursery` (the attribute), `scope_block` (`scope!`),
-//! `expand` (the code both generate), `spawn` (the body of `spawn!`).
+//! layer per phase, all on `proc_macro2` so it is unit-testable. Each layer
+//! imports only the layers listed after it:
+//!
+//! * `codegen/`: typed input → tokens, one module per macro (`nursery`,
+//!   `scope`, `spawn` for the body of every `spawn!` & co., `test_attr`,
+//!   `fallbacks` for `spawn!` where there is no scope) and what they share
+//!   (`preamble`: imports, handle and local macros; `options`; `names`);
+//! * `scan`: the syntactic checks before anything is generated (detached
+//!   spawns and nested `fn` items in a body, a task reaching into its
+//!   parent's scope);
+//! * `parse/`: syntax → typed input (`options`, `scope_input`, `task`,
+//!   `return_type`);
+//! * `diagnostics`: the error collector and every message.
+//!
+//! `tests/` (unit tests only): expansion snapshots, the fuzzer, regressions.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod args;
-mod expand;
-mod nursery;
+mod codegen;
+mod diagnostics;
+mod parse;
 mod scan;
-mod scope_block;
-mod spawn;
-mod test_attr;
 
 #[cfg(test)]
 mod tests;
@@ -57,7 +65,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn nursery(args: TokenStream, item: TokenStream) -> TokenStream {
-    nursery::expand(args.into(), item.into()).into()
+    codegen::nursery::expand(args.into(), item.into()).into()
 }
 
 /// An inline scope: an expression that runs its block as a scope and awaits
@@ -88,7 +96,7 @@ pub fn nursery(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro]
 pub fn scope(input: TokenStream) -> TokenStream {
-    scope_block::expand(input.into()).into()
+    codegen::scope::expand(input.into()).into()
 }
 
 /// `#[tokio::test]` with a leak check: the body runs under
@@ -119,14 +127,14 @@ pub fn scope(input: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    test_attr::expand(args.into(), item.into()).into()
+    codegen::test_attr::expand(args.into(), item.into()).into()
 }
 
 /// The body of the local `spawn!` / `try_spawn!` macros. Not a public API.
 #[doc(hidden)]
 #[proc_macro]
 pub fn __spawn_task(input: TokenStream) -> TokenStream {
-    spawn::expand(input.into()).into()
+    codegen::spawn::expand(input.into()).into()
 }
 
 /// The error of `spawn!` & co. in a `fn` item nested in a scope's body. Not
@@ -134,5 +142,5 @@ pub fn __spawn_task(input: TokenStream) -> TokenStream {
 #[doc(hidden)]
 #[proc_macro]
 pub fn __misplaced(input: TokenStream) -> TokenStream {
-    scan::misplaced(input.into()).into()
+    codegen::fallbacks::misplaced(input.into()).into()
 }

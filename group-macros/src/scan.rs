@@ -1,4 +1,5 @@
-//! The syntactic checks on a scope's body, before it is expanded:
+//! The syntactic checks, before anything is generated: on a scope's body
+//! ([`scan`]), and on a parallel task's own future ([`reaches_into_parent`]).
 //!
 //! * detached spawns (`tokio::spawn`, `tokio::task::spawn*`, `task::spawn*`,
 //!   `std::thread::spawn`, `thread::spawn`, bare `spawn_local(…)` /
@@ -6,46 +7,40 @@
 //!   `Handle::current().spawn*(…)` and `thread::Builder::new()….spawn(…)`
 //!   outside macros) are errors pointing at the call, unless wrapped in
 //!   `taskgroup::detached!(…)` (by that path or bare);
-//! * `fn` items nested in the body get failing `spawn!` / `try_spawn!` /
-//!   `cancel!` of their own: they are not part of the scope.
+//! * `fn` items nested in the body are handed to the caller, which gives
+//!   them failing `spawn!` / `try_spawn!` / `cancel!` of their own
+//!   (`codegen/fallbacks.rs`): they are not part of the scope;
+//! * a `spawn!` & co. written inside a parallel task's future, which would
+//!   reach into the parent's scope, is an error on that macro.
 //!
 //! The scan is syntactic: a spawn reached through an alias (`use tokio::spawn
 //! as go;`) or another function escapes it. Clippy's `disallowed-methods`
 //! extends the rule to a whole crate (see the README).
+//!
+//! Imports `parse` (the macros' names) and `diagnostics`.
 
-use proc_macro2::{Delimiter, Span, TokenStream, TokenTree};
-use quote::{quote, ToTokens};
+use proc_macro2::{Delimiter, Ident, Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 use syn::{
-    Expr, ExprCall, ExprMethodCall, ExprPath, Ident, ImplItemFn, ItemFn, Macro, Path, Stmt,
-    TraitItemFn,
+    Expr, ExprCall, ExprMethodCall, ExprPath, ImplItemFn, ItemFn, Macro, Path, Stmt, TraitItemFn,
 };
 
-use crate::args::Errors;
-use crate::expand::SPAWNING;
+use crate::diagnostics::{self, Context, Diagnostics};
+use crate::parse::task::scope_macros;
 
-/// Where the body is, for messages: "`#[nursery]` body" or "`scope!` body".
-#[derive(Clone, Copy)]
-pub(crate) enum Context {
-    Nursery,
-    Scope,
-}
-
-impl Context {
-    fn name(self) -> &'static str {
-        match self {
-            Context::Nursery => "a `#[nursery]` body",
-            Context::Scope => "a `scope!` body",
-        }
-    }
-}
-
-/// Checks and prepares the statements of a scope's body.
-pub(crate) fn scan(stmts: &mut [Stmt], context: Context, krate: &TokenStream, errors: &mut Errors) {
+/// Checks the statements of a scope's body, recording each problem; puts
+/// `nested_fn(name)` at the top of the body of each `fn` item nested in it.
+pub(crate) fn scan(
+    stmts: &mut [Stmt],
+    context: Context,
+    diagnostics: &mut Diagnostics,
+    nested_fn: &dyn Fn(&Ident) -> Vec<Stmt>,
+) {
     let mut scanner = Scanner {
         context,
-        krate,
-        errors,
+        diagnostics,
+        nested_fn,
     };
     for stmt in stmts {
         scanner.visit_stmt_mut(stmt);
@@ -54,8 +49,8 @@ pub(crate) fn scan(stmts: &mut [Stmt], context: Context, krate: &TokenStream, er
 
 struct Scanner<'a> {
     context: Context,
-    krate: &'a TokenStream,
-    errors: &'a mut Errors,
+    diagnostics: &'a mut Diagnostics,
+    nested_fn: &'a dyn Fn(&Ident) -> Vec<Stmt>,
 }
 
 /// What a path names, if it is a detached spawn.
@@ -76,15 +71,15 @@ fn detached_spawn(segments: &[String], called: bool) -> Option<&'static str> {
 impl Scanner<'_> {
     fn report(&mut self, at: impl ToTokens, segments: &[String], kind: &str) {
         let call = segments.join("::");
-        self.errors.push(syn::Error::new_spanned(
-            at,
-            format!(
-                "`{call}` in {} starts a detached {kind} that the scope neither joins nor cancels; \
-                 use `spawn!(…)` so the task belongs to the scope, or, if it really must outlive \
-                 the scope, write `taskgroup::detached!({call}(…))`",
-                self.context.name()
-            ),
-        ));
+        self.diagnostics
+            .push(diagnostics::detached_spawn(at, &call, kind, self.context));
+    }
+
+    /// `nested_fn(name)` before the statements of a nested `fn` item.
+    fn prepend(&self, stmts: &mut Vec<Stmt>, function: &Ident) {
+        let mut with = (self.nested_fn)(function);
+        with.append(stmts);
+        *stmts = with;
     }
 
     fn check_path(&mut self, path: &Path, called: bool) {
@@ -166,55 +161,6 @@ fn last_segment_is(path: &Path, names: &[&str]) -> bool {
         .is_some_and(|segment| names.iter().any(|name| segment.ident == name))
 }
 
-/// Failing `spawn!` & co. for a `fn` item nested in the body. They forward
-/// their tokens to `__misplaced!`, which reports the error on those tokens
-/// (an error raised by a `macro_rules!` defined here would point at the
-/// whole `#[nursery]` / `scope!`).
-fn nested_fn_fallbacks(context: Context, krate: &TokenStream, function: &Ident) -> Vec<Stmt> {
-    let context = context.name();
-    let macros = every_scope_macro(
-        |name| quote!(#krate::__private::misplaced!(#name #context #function; $($tokens)*)),
-    );
-    syn::parse2::<syn::Block>(quote!({ #macros }))
-        .map(|block| block.stmts)
-        .unwrap_or_default()
-}
-
-/// The body of `__misplaced!(name "context" function; tokens)`: the error
-/// of a `spawn!` & co. written in a `fn` item nested in a scope's body,
-/// located on the invocation's own tokens, or on the function's name when
-/// there are none (`cancel!()`).
-pub(crate) fn misplaced(input: TokenStream) -> TokenStream {
-    let mut tokens = input.into_iter();
-    let (Some(name), Some(TokenTree::Literal(context)), Some(function)) =
-        (tokens.next(), tokens.next(), tokens.next())
-    else {
-        return quote!(::core::compile_error!(
-            "`__misplaced!` is internal to taskgroup"
-        ));
-    };
-    let context = context.to_string();
-    let context = context.trim_matches('"');
-    let rest: TokenStream = tokens.skip(1).collect();
-    let message = format!(
-        "`{name}!` cannot be used in a `fn` item nested in {context}: that function is not part \
-         of the scope. Use a closure or an `async` block in the body instead, or make the nested \
-         function a `#[nursery]` of its own"
-    );
-    let error = if rest.is_empty() {
-        syn::Error::new(function.span(), message)
-    } else {
-        syn::Error::new_spanned(rest, message)
-    };
-    error.to_compile_error()
-}
-
-fn prepend(stmts: &mut Vec<Stmt>, context: Context, krate: &TokenStream, function: &Ident) {
-    let mut with = nested_fn_fallbacks(context, krate, function);
-    with.append(stmts);
-    *stmts = with;
-}
-
 /// `Handle::current().spawn(…)` / `.spawn_blocking(…)` and
 /// `thread::Builder::new()….spawn(…)`: a method chain whose root is a call
 /// of one of those paths. A handle or builder kept in a variable is not
@@ -253,14 +199,12 @@ fn detached_method(call: &ExprMethodCall) -> Option<(String, &'static str)> {
 impl VisitMut for Scanner<'_> {
     fn visit_expr_method_call_mut(&mut self, call: &mut ExprMethodCall) {
         if let Some((shown, kind)) = detached_method(call) {
-            let message = format!(
-                "`{shown}(…)` in {} starts a detached {kind} that the scope neither joins nor \
-                 cancels; use `spawn!(…)` so the task belongs to the scope, or, if it really \
-                 must outlive the scope, wrap the call in `taskgroup::detached!(…)`",
-                self.context.name()
-            );
-            self.errors
-                .push(syn::Error::new(call.method.span(), message));
+            self.diagnostics.push(diagnostics::detached_method(
+                call.method.span(),
+                &shown,
+                kind,
+                self.context,
+            ));
         }
         visit_mut::visit_expr_method_call_mut(self, call);
     }
@@ -288,50 +232,93 @@ impl VisitMut for Scanner<'_> {
     }
 
     fn visit_item_fn_mut(&mut self, item: &mut ItemFn) {
-        prepend(
-            &mut item.block.stmts,
-            self.context,
-            self.krate,
-            &item.sig.ident,
-        );
+        self.prepend(&mut item.block.stmts, &item.sig.ident);
     }
 
     fn visit_impl_item_fn_mut(&mut self, item: &mut ImplItemFn) {
-        prepend(
-            &mut item.block.stmts,
-            self.context,
-            self.krate,
-            &item.sig.ident,
-        );
+        self.prepend(&mut item.block.stmts, &item.sig.ident);
     }
 
     fn visit_trait_item_fn_mut(&mut self, item: &mut TraitItemFn) {
         if let Some(block) = &mut item.default {
-            prepend(&mut block.stmts, self.context, self.krate, &item.sig.ident);
+            self.prepend(&mut block.stmts, &item.sig.ident);
         }
     }
 }
 
-/// Stand-ins for `spawn!` & co. in a function that could not be expanded
-/// (not async): they keep the one real error from drowning in "cannot find
-/// macro `spawn`".
-pub(crate) fn stub_macros() -> TokenStream {
-    every_scope_macro(|_| quote!(::core::unreachable!()))
+/// A `spawn!` & co. (or `cancel!()`) written inside a parallel task's own
+/// future, outside a scope of its own: it would reach into the parent's
+/// scope, which a task that runs on its own (`Send + 'static`) cannot
+/// borrow. Skips nested `scope!` invocations (their macros are theirs).
+pub(crate) fn reaches_into_parent(tokens: &TokenStream, outer: &Ident) -> Option<syn::Error> {
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let mut index = 0;
+    while index < tokens.len() {
+        match &tokens[index] {
+            TokenTree::Group(group) => {
+                if let Some(error) = reaches_into_parent(&group.stream(), outer) {
+                    return Some(error);
+                }
+            }
+            // A `fn` item in the task is not part of it (its own
+            // `#[nursery]`, or the nested-fn errors): skip to its body's end.
+            TokenTree::Ident(ident) if ident == "fn" => {
+                while index < tokens.len()
+                    && !matches!(&tokens[index], TokenTree::Group(g) if g.delimiter() == Delimiter::Brace)
+                {
+                    index += 1;
+                }
+            }
+            TokenTree::Ident(ident) => {
+                let bang = matches!(tokens.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                let args = matches!(tokens.get(index + 2), Some(TokenTree::Group(_)));
+                if bang && args {
+                    let name = ident.to_string();
+                    if name == "scope" {
+                        // A scope of the task's own is fine, unless it
+                        // borrows through `spawn_scoped!`: then it is not
+                        // `Send`, and rustc's errors name our internals.
+                        if let (Some(TokenTree::Group(inner)), true) =
+                            (tokens.get(index + 2), outer != "spawn_blocking")
+                        {
+                            if let Some(at) = find_macro(&inner.stream(), "spawn_scoped") {
+                                return Some(diagnostics::scoped_scope_in_task(at, outer));
+                            }
+                        }
+                        index += 3;
+                        continue;
+                    }
+                    if scope_macros().any(|scope_macro| name == scope_macro) {
+                        let outer = outer.to_string();
+                        let span = ident.span();
+                        return Some(if name == "cancel" {
+                            diagnostics::cancel_in_task(span, &outer)
+                        } else if outer == "spawn_blocking" {
+                            diagnostics::spawn_in_blocking(span, &name)
+                        } else {
+                            diagnostics::spawn_in_task(span, &name, &outer)
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    None
 }
 
-/// A local `macro_rules!` for each macro of a scope, expanding to
-/// `body(name)` whatever its input.
-fn every_scope_macro(body: impl Fn(&Ident) -> TokenStream) -> TokenStream {
-    let macros = SPAWNING
-        .iter()
-        .chain(&["spawn_scoped", "cancel"])
-        .map(|name| {
-            let name = Ident::new(name, Span::call_site());
-            let body = body(&name);
-            quote! {
-                #[allow(unused_macros)]
-                macro_rules! #name { ($($tokens:tt)*) => { #body }; }
-            }
-        });
-    quote!(#(#macros)*)
+/// The span of the first `name!` invocation in `tokens`, at any depth.
+fn find_macro(tokens: &TokenStream, name: &str) -> Option<Span> {
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    tokens.iter().enumerate().find_map(|(index, token)| match token {
+        TokenTree::Group(group) => find_macro(&group.stream(), name),
+        TokenTree::Ident(ident)
+            if ident == name
+                && matches!(tokens.get(index + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!') =>
+        {
+            Some(ident.span())
+        }
+        _ => None,
+    })
 }

@@ -1,10 +1,12 @@
 //! Unit tests of the expansion, on `proc_macro2`: snapshots of what each
 //! macro generates (`snapshots.rs`, files under `snapshots/`, regenerate with
 //! `UPDATE_EXPECT=1 cargo test -p taskgroup-macros`), a deterministic fuzzer
-//! of the three entry points (`fuzz.rs`) and the inputs it once broke
-//! (`regressions.rs`).
+//! of the entry points (`fuzz/`), the inputs it once broke
+//! (`regressions.rs`), and the check that the crate's layers import one way
+//! (`layers.rs`).
 
 mod fuzz;
+mod layers;
 mod regressions;
 mod snapshots;
 
@@ -13,17 +15,17 @@ use quote::quote;
 
 /// `#[nursery(args)] item`.
 fn nursery(args: TokenStream, item: TokenStream) -> TokenStream {
-    crate::nursery::expand(args, item)
+    crate::codegen::nursery::expand(args, item)
 }
 
 /// `scope!(input)`.
 fn scope(input: TokenStream) -> TokenStream {
-    crate::scope_block::expand(input)
+    crate::codegen::scope::expand(input)
 }
 
 /// `__spawn_task!(input)`, as the local `spawn!` / `try_spawn!` forward it.
 fn spawn_task(input: TokenStream) -> TokenStream {
-    crate::spawn::expand(input)
+    crate::codegen::spawn::expand(input)
 }
 
 /// Whether `tokens` contain a `compile_error!` invocation, at any depth.

@@ -1,8 +1,8 @@
-//! Inputs that broke an expansion, found by the fuzzer (`fuzz.rs`) or by
-//! reading the snapshots. The `#[ignore]`d ones are open bugs: each asserts
-//! the behaviour wanted, and names the fix; run them with
-//! `cargo test -p taskgroup-macros -- --ignored`, and drop the `#[ignore]`
-//! with the fix.
+//! Inputs that broke an expansion, found by the fuzzer (`fuzz/`) or by
+//! reading the snapshots, each kept with the behaviour that fixed it (all
+//! fixed: none is `#[ignore]`d), and fragments that work, kept so they stay
+//! so. An open bug found later goes here as an `#[ignore]`d test that
+//! asserts the behaviour wanted and names the fix.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use quote::quote;
@@ -23,9 +23,9 @@ fn occurrences(tokens: &TokenStream, needle: &str) -> usize {
 /// Fuzzer, minimal input `#[nursery] async fn f() { #![allow] }`: the macro
 /// panics ("custom attribute panicked: expected square brackets") and the
 /// function is lost. syn keeps a body's inner attributes in `ItemFn::attrs`
-/// and prints them inside the braces itself; `nursery::scope_body` splices
-/// them into the new body too, which `parse_quote!` cannot parse as a
-/// `Block`. Fix: drop `#(#inner_attrs)*` from `scope_body`.
+/// and prints them inside the braces itself; `scope_body` spliced them into
+/// the new body too, which `parse_quote!` cannot parse as a `Block`. Fixed:
+/// `codegen::nursery::scope_body` no longer splices them.
 #[test]
 fn nursery_inner_attribute() {
     let output = nursery(
@@ -50,9 +50,10 @@ fn nursery_inner_attribute() {
 /// Fuzzer, minimal input `#[nursery(crate = Self)] async fn f() {}`: the
 /// macro panics ("expected one of: identifier, `self`, `super`, `crate`,
 /// `try`, `*`, curly braces"): `use Self::__private::{…}` is not a `use`
-/// path, and `parse_quote!` of the body panics. Fix: reject `Self` in
-/// `args.rs` where `crate = …` is parsed (an error on the path, then expand
-/// with the default path).
+/// path, and `parse_quote!` of the body panics. Fixed:
+/// `codegen::nursery::expand` parses the new body with `syn::parse2`, and on
+/// failure reports "cannot generate the scope with this `crate = …` path"
+/// on the path and keeps the user's function as it is.
 #[test]
 fn nursery_crate_self() {
     let output = nursery(
@@ -74,10 +75,10 @@ fn nursery_crate_self() {
 /// Fuzzer, minimal input `scope!(limit = match x { _ => 1 })`; as a user
 /// writes it, `scope! { total = if ready { 1 } else { 2 } }`. A body made of
 /// one assignment whose value ends with a block is taken for options missing
-/// their `;` (`scope_block::missing_semicolon` only looks at `ident =` … `{ }`):
-/// the user gets "options and the body of `scope!` are separated by `;`" and
-/// the last block alone (`2`) as the body. Fix: in `missing_semicolon`, only
-/// report when the input does not parse as statements
+/// their `;` (`missing_semicolon` only looks at `ident =` … `{ }`): the user
+/// got "options and the body of `scope!` are separated by `;`" and the last
+/// block alone (`2`) as the body. Fixed: `parse::scope_input::ScopeInput::parse`
+/// only reports it when the input does not parse as statements
 /// (`syn::Block::parse_within`).
 #[test]
 fn scope_assignment_ending_in_a_block() {
@@ -92,8 +93,8 @@ fn scope_assignment_ending_in_a_block() {
 /// `Expr::Group`, not an `Expr::Async`, and is spawned with `spawn_task`: the
 /// block does not take the scope's error type, and `async { Ok(()) }` fails
 /// with "type annotations needed" where the same `spawn!` written directly
-/// compiles. Fix: look through `Expr::Group` (and `Expr::Paren`) before the
-/// `matches!(future, Expr::Async(_))` in `spawn::generate`.
+/// compiles. Fixed: `parse::task::is_async_block` looks through
+/// `Expr::Group` (and `Expr::Paren`).
 #[test]
 fn spawn_async_block_from_a_fragment() {
     let future = fragment(quote!(async { Ok(()) }));
@@ -104,9 +105,9 @@ fn spawn_async_block_from_a_fragment() {
 
 /// Found by reading the `spawn_named` snapshot: the future is bound before
 /// the name is evaluated, so `spawn!(name = url.clone(), fetch(url))` fails
-/// with "borrow of moved value: `url`" although it reads left to right. Fix:
-/// in `spawn::generate`, bind the name (`let __tg_name = …;`) before the
-/// future.
+/// with "borrow of moved value: `url`" although it reads left to right.
+/// Fixed: `codegen::spawn::generate` binds the name (`let __tg_name = …;`)
+/// before the future.
 #[test]
 fn spawn_name_is_evaluated_first() {
     let output = spawn_task(quote! {
@@ -120,6 +121,37 @@ fn spawn_name_is_evaluated_first() {
         name < future,
         "the name is evaluated after the future: {output}"
     );
+}
+
+/// Found by reading the `nursery_detached_and_nested_fn` snapshot: a `fn`
+/// item nested in a body got the scoped set (`ScopedSet`, `with_scoped`), so
+/// the scope's future was `!Send` (it holds `RefCell`s) and could not be
+/// `tokio::spawn`ed: `uses_scoped` was asked after the scan had given the
+/// nested function its fallback macros, one of them `spawn_scoped!`. Fixed:
+/// `codegen::nursery::expand` and `codegen::scope::expand` ask it of the
+/// body as written.
+#[test]
+fn nested_fn_makes_no_scoped_set() {
+    let body = quote! {
+        fn helper() -> u8 { 1 }
+        spawn!(job(helper()));
+    };
+    let outputs = [
+        nursery(quote!(), quote!(async fn run() { #body })),
+        scope(body.clone()),
+    ];
+    for output in outputs {
+        assert!(!has_compile_error(&output), "{output}");
+        assert_eq!(occurrences(&output, "ScopedSet"), 0, "{output}");
+        assert_eq!(occurrences(&output, "with_scoped"), 0, "{output}");
+        assert_eq!(occurrences(&output, "scoped_unprepared"), 1, "{output}");
+    }
+    // The body that does use it still gets the set.
+    let output = scope(quote! {
+        fn helper() -> u8 { 1 }
+        spawn_scoped!(async { helper() });
+    });
+    assert_eq!(occurrences(&output, "ScopedSet"), 1, "{output}");
 }
 
 // Fragments that work, kept so they stay so.
@@ -185,14 +217,15 @@ fn misplaced_reports_one_error() {
         quote!(spawn),
         quote!(spawn helper "body";),
     ] {
-        let output = crate::scan::misplaced(input.clone());
+        let output = crate::codegen::fallbacks::misplaced(input.clone());
         assert_eq!(
             occurrences(&output, "compile_error"),
             1,
             "{input} -> {output}"
         );
     }
-    let output = crate::scan::misplaced(quote!(try_spawn "a `scope!` body" f; fetch(1)));
+    let output =
+        crate::codegen::fallbacks::misplaced(quote!(try_spawn "a `scope!` body" f; fetch(1)));
     assert!(
         output
             .to_string()
@@ -204,11 +237,11 @@ fn misplaced_reports_one_error() {
 /// Fuzzer, minimal input `#[taskgroup::test] async fn f() { #![allow] }`:
 /// the body's inner attribute, which syn keeps with the function's
 /// attributes, was printed before the function, where it is not an item
-/// attribute (the test did not compile). Fix: put inner attributes back
-/// inside the braces (`test_attr.rs`).
+/// attribute (the test did not compile). Fixed: `codegen::test_attr::expand`
+/// puts inner attributes back inside the braces.
 #[test]
 fn test_attr_inner_attribute() {
-    let output = crate::test_attr::expand(
+    let output = crate::codegen::test_attr::expand(
         quote!(),
         quote! {
             async fn f() {

@@ -226,6 +226,26 @@ fn nursery_detached_and_nested_fn() {
     );
 }
 
+#[test]
+fn nursery_errors_all() {
+    assert_nursery(
+        "nursery_errors_all",
+        quote!(
+            errors = all,
+            timeout = Duration::from_secs(5),
+            grace = Duration::from_millis(100)
+        ),
+        quote! {
+            async fn check_all(hosts: Vec<Host>) -> Result<(), Errors<CheckError>> {
+                for host in hosts {
+                    spawn!(check(host));
+                }
+                Ok(())
+            }
+        },
+    );
+}
+
 // `scope!`
 
 #[test]
@@ -250,6 +270,18 @@ fn scope_options() {
                 for url in urls {
                     spawn!(fetch(url));
                 }
+            }
+        },
+    );
+}
+
+#[test]
+fn scope_spawn_scoped() {
+    assert_scope(
+        "scope_spawn_scoped",
+        quote! {
+            for item in items.iter_mut() {
+                spawn_scoped!(async move { *item += 1 });
             }
         },
     );
@@ -375,5 +407,13 @@ fn spawn_missing_future() {
     assert_spawn(
         "spawn_missing_future",
         quote!([::taskgroup] __tg_scope spawn false; name = "job",),
+    );
+}
+
+#[test]
+fn spawn_scoped_borrow() {
+    assert_spawn(
+        "spawn_scoped_borrow",
+        quote!([::taskgroup] __tg_scope spawn_scoped false; async { total.fetch_add(*item) }),
     );
 }

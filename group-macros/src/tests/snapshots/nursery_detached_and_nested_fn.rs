@@ -19,7 +19,6 @@ async fn run() {
                 ::taskgroup::__private::Location::caller(),
             ),
         );
-    let __tg_scoped = ::taskgroup::__private::ScopedSet::new();
     #[allow(unused_macros)]
     macro_rules! spawn {
         ($($tokens:tt)*) => {
@@ -55,7 +54,7 @@ async fn run() {
     #[allow(unused_macros)]
     macro_rules! spawn_scoped {
         ($($tokens:tt)*) => {
-            taskgroup_spawn! { [::taskgroup] __tg_scope spawn_scoped false; $($tokens)* }
+            ::taskgroup::__private::scoped_unprepared!()
         };
     }
     #[allow(unused_macros)]
@@ -67,70 +66,66 @@ async fn run() {
     let __tg_ret = __tg_mode
         .run(
             &__tg_scope,
-            ::taskgroup::__private::with_scoped(
-                &__tg_scope,
-                &__tg_scoped,
-                async {
-                    let __tg_ret: () = {
-                        tokio::spawn(async {});
-                        taskgroup::detached!(tokio::spawn(background()));
-                        fn helper() {
-                            #[allow(unused_macros)]
-                            macro_rules! spawn {
-                                ($($tokens:tt)*) => {
-                                    ::taskgroup::__private::misplaced!(spawn
-                                    "a `#[nursery]` body" helper; $($tokens)*)
-                                };
-                            }
-                            #[allow(unused_macros)]
-                            macro_rules! try_spawn {
-                                ($($tokens:tt)*) => {
-                                    ::taskgroup::__private::misplaced!(try_spawn
-                                    "a `#[nursery]` body" helper; $($tokens)*)
-                                };
-                            }
-                            #[allow(unused_macros)]
-                            macro_rules! spawn_background {
-                                ($($tokens:tt)*) => {
-                                    ::taskgroup::__private::misplaced!(spawn_background
-                                    "a `#[nursery]` body" helper; $($tokens)*)
-                                };
-                            }
-                            #[allow(unused_macros)]
-                            macro_rules! spawn_blocking {
-                                ($($tokens:tt)*) => {
-                                    ::taskgroup::__private::misplaced!(spawn_blocking
-                                    "a `#[nursery]` body" helper; $($tokens)*)
-                                };
-                            }
-                            #[allow(unused_macros)]
-                            macro_rules! start {
-                                ($($tokens:tt)*) => {
-                                    ::taskgroup::__private::misplaced!(start
-                                    "a `#[nursery]` body" helper; $($tokens)*)
-                                };
-                            }
-                            #[allow(unused_macros)]
-                            macro_rules! spawn_scoped {
-                                ($($tokens:tt)*) => {
-                                    ::taskgroup::__private::misplaced!(spawn_scoped
-                                    "a `#[nursery]` body" helper; $($tokens)*)
-                                };
-                            }
-                            #[allow(unused_macros)]
-                            macro_rules! cancel {
-                                ($($tokens:tt)*) => {
-                                    ::taskgroup::__private::misplaced!(cancel
-                                    "a `#[nursery]` body" helper; $($tokens)*)
-                                };
-                            }
-                            spawn!(job());
+            async {
+                let __tg_ret: () = {
+                    tokio::spawn(async {});
+                    taskgroup::detached!(tokio::spawn(background()));
+                    fn helper() {
+                        #[allow(unused_macros)]
+                        macro_rules! spawn {
+                            ($($tokens:tt)*) => {
+                                ::taskgroup::__private::misplaced!(spawn
+                                "a `#[nursery]` body" helper; $($tokens)*)
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! try_spawn {
+                            ($($tokens:tt)*) => {
+                                ::taskgroup::__private::misplaced!(try_spawn
+                                "a `#[nursery]` body" helper; $($tokens)*)
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! spawn_background {
+                            ($($tokens:tt)*) => {
+                                ::taskgroup::__private::misplaced!(spawn_background
+                                "a `#[nursery]` body" helper; $($tokens)*)
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! spawn_blocking {
+                            ($($tokens:tt)*) => {
+                                ::taskgroup::__private::misplaced!(spawn_blocking
+                                "a `#[nursery]` body" helper; $($tokens)*)
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! start {
+                            ($($tokens:tt)*) => {
+                                ::taskgroup::__private::misplaced!(start
+                                "a `#[nursery]` body" helper; $($tokens)*)
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! spawn_scoped {
+                            ($($tokens:tt)*) => {
+                                ::taskgroup::__private::misplaced!(spawn_scoped
+                                "a `#[nursery]` body" helper; $($tokens)*)
+                            };
+                        }
+                        #[allow(unused_macros)]
+                        macro_rules! cancel {
+                            ($($tokens:tt)*) => {
+                                ::taskgroup::__private::misplaced!(cancel
+                                "a `#[nursery]` body" helper; $($tokens)*)
+                            };
                         }
                         spawn!(job());
-                    };
-                    #[allow(unreachable_code)] __tg_ret
-                },
-            ),
+                    }
+                    spawn!(job());
+                };
+                #[allow(unreachable_code)] __tg_ret
+            },
         )
         .await;
     __tg_ret

@@ -8,12 +8,30 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, ItemFn, MetaNameValue, Token};
 
+use crate::diagnostics;
+
+/// The test function, under `#[tokio::test]` through our re-export, with
+/// its body run under the leak check. On an error, the user's item is kept
+/// as it is, after the error.
+///
+/// ```text
+/// #[taskgroup::test(start_paused = true, leak_bound = d)]
+/// async fn fetches() { body }
+/// ```
+/// becomes
+/// ```text
+/// #[::taskgroup::__private::tokio::test(start_paused = true, crate = "::taskgroup::__private::tokio")]
+/// async fn fetches() {
+///     ::taskgroup::testing::check_leaks_within(d, async move { body }).await
+/// }
+/// ```
+/// No snapshot: `src/tests/regressions.rs` (`test_attr_inner_attribute`) and
+/// the workspace's `tests/test_attr.rs`.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let function: ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(error) => {
-            let message = format!("`#[taskgroup::test]` goes on an `async fn` test: {error}");
-            let error = syn::Error::new(error.span(), message).to_compile_error();
+            let error = diagnostics::test_not_a_function(&error).to_compile_error();
             return quote!(#error #item);
         }
     };
@@ -61,13 +79,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 fn split_args(args: TokenStream) -> syn::Result<(Vec<MetaNameValue>, Option<Expr>)> {
     let parser = Punctuated::<MetaNameValue, Token![,]>::parse_terminated;
     let first = args.clone().into_iter().next().map(|token| token.span());
-    let args = syn::parse::Parser::parse2(parser, args).map_err(|error| {
-        syn::Error::new(
-            first.unwrap_or_else(|| error.span()),
-            "`#[taskgroup::test]` takes `#[tokio::test]`'s arguments (`flavor = \"…\"`, \
-             `worker_threads = n`, `start_paused = true`) and `leak_bound = <Duration>`",
-        )
-    })?;
+    let args = syn::parse::Parser::parse2(parser, args)
+        .map_err(|error| diagnostics::test_arguments(first.unwrap_or_else(|| error.span())))?;
     let mut bound = None;
     let mut tokio_args = Vec::new();
     for arg in args {
@@ -80,25 +93,14 @@ fn split_args(args: TokenStream) -> syn::Result<(Vec<MetaNameValue>, Option<Expr
     Ok((tokio_args, bound))
 }
 
+/// A function the attribute cannot take, or a `crate = …` argument.
 fn misuse(args: &[MetaNameValue], function: &ItemFn) -> Option<syn::Error> {
     if function.sig.asyncness.is_none() {
-        return Some(syn::Error::new(
-            function.sig.fn_token.span,
-            "`#[taskgroup::test]` goes on an `async fn` (if this is a plain `#[test]`, \
-             a glob import `use taskgroup::*` shadows the built-in `#[test]`: import \
-             what you use instead)",
-        ));
+        return Some(diagnostics::test_not_async(function.sig.fn_token.span));
     }
     if let Some(input) = function.sig.inputs.first() {
-        return Some(syn::Error::new(
-            input.span(),
-            "a `#[taskgroup::test]` function takes no arguments",
-        ));
+        return Some(diagnostics::test_takes_arguments(input.span()));
     }
     let krate = args.iter().find(|arg| arg.path.is_ident("crate"))?;
-    Some(syn::Error::new(
-        krate.path.span(),
-        "`#[taskgroup::test]` picks tokio's crate path itself; pass only `flavor`, \
-         `worker_threads`, `start_paused` and `leak_bound`",
-    ))
+    Some(diagnostics::test_crate_path(krate.path.span()))
 }

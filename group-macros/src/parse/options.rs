@@ -1,0 +1,156 @@
+//! The options of `#[nursery(…)]` and `scope!(…; { })`: `key = value`
+//! tokens → [`ScopeOptions`]. What code they become is `codegen/options.rs`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Ident, Lit, Path, Token};
+
+use crate::diagnostics::{self, Diagnostics};
+
+/// The options of a scope, validated.
+#[derive(Default)]
+pub(crate) struct ScopeOptions {
+    pub(crate) limit: Option<Expr>,
+    pub(crate) timeout: Option<Expr>,
+    pub(crate) grace: Option<Expr>,
+    /// `errors = all` (`errors = first` is the default).
+    pub(crate) errors_all: Option<Ident>,
+    pub(crate) name: Option<Expr>,
+    pub(crate) krate: Option<Path>,
+}
+
+/// One `key = value`.
+struct KeyValue {
+    key: Ident,
+    value: Value,
+}
+
+enum Value {
+    Expr(Expr),
+    Path(Path),
+}
+
+impl Parse for KeyValue {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(Token![crate]) {
+            let token: Token![crate] = input.parse()?;
+            let key = Ident::new("crate", token.span);
+            input.parse::<Token![=]>()?;
+            let path = Path::parse_mod_style(input)
+                .map_err(|error| diagnostics::crate_not_a_path(error.span()))?;
+            return Ok(KeyValue {
+                key,
+                value: Value::Path(path),
+            });
+        }
+        let key: Ident = input
+            .parse()
+            .map_err(|error| diagnostics::expected_option_name(error.span()))?;
+        if !input.peek(Token![=]) {
+            return Err(diagnostics::expected_equals(&key, key.span()));
+        }
+        input.parse::<Token![=]>()?;
+        let value: Expr = input.parse()?;
+        Ok(KeyValue {
+            key,
+            value: Value::Expr(value),
+        })
+    }
+}
+
+impl ScopeOptions {
+    /// Parses options; on any problem, records it and keeps what was valid,
+    /// so that the body is still expanded (and type-checked) with defaults.
+    pub(crate) fn parse(tokens: TokenStream, diagnostics: &mut Diagnostics) -> Self {
+        let mut options = ScopeOptions::default();
+        let mut seen_errors_first = false;
+        let parsed = match Punctuated::<KeyValue, Token![,]>::parse_terminated.parse2(tokens) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                diagnostics.push(error);
+                return options;
+            }
+        };
+        for KeyValue { key, value } in parsed {
+            let name = key.to_string();
+            let slot_taken = match name.as_str() {
+                "limit" => options.limit.is_some(),
+                "timeout" => options.timeout.is_some(),
+                "grace" => options.grace.is_some(),
+                "errors" => options.errors_all.is_some() || seen_errors_first,
+                "name" => options.name.is_some(),
+                "crate" => options.krate.is_some(),
+                _ => {
+                    diagnostics.push(diagnostics::unknown_option(&name, key.span()));
+                    continue;
+                }
+            };
+            if slot_taken {
+                diagnostics.push(diagnostics::duplicate_option(&name, key.span()));
+                continue;
+            }
+            match (name.as_str(), value) {
+                ("crate", Value::Path(path)) => options.krate = Some(path),
+                ("limit", Value::Expr(expr)) => {
+                    if let Some(error) = zero_limit(&expr) {
+                        diagnostics.push(error);
+                    } else {
+                        options.limit = Some(expr);
+                    }
+                }
+                ("name", Value::Expr(expr)) => options.name = Some(expr),
+                ("timeout", Value::Expr(expr)) => options.timeout = Some(expr),
+                ("grace", Value::Expr(expr)) => options.grace = Some(expr),
+                ("errors", Value::Expr(expr)) => match error_policy(&expr) {
+                    Some(policy) if policy == "all" => options.errors_all = Some(policy),
+                    Some(_) => seen_errors_first = true,
+                    None => diagnostics.push(diagnostics::error_policy(expr.span())),
+                },
+                // `crate` always parses as a path, other keys as expressions.
+                (_, value) => {
+                    let span = match value {
+                        Value::Expr(expr) => expr.span(),
+                        Value::Path(path) => path.span(),
+                    };
+                    diagnostics.push(diagnostics::unexpected_value(span));
+                }
+            }
+        }
+        options
+    }
+
+    /// The path generated code uses to reach the runtime: `crate = …`, or
+    /// `::taskgroup`.
+    pub(crate) fn krate(&self) -> TokenStream {
+        match &self.krate {
+            Some(path) => quote!(#path),
+            None => quote!(::taskgroup),
+        }
+    }
+}
+
+/// `first` or `all`, written as a bare word.
+fn error_policy(expr: &Expr) -> Option<Ident> {
+    let Expr::Path(path) = expr else {
+        return None;
+    };
+    let ident = path.path.get_ident()?;
+    (ident == "all" || ident == "first").then(|| ident.clone())
+}
+
+/// `limit = 0` is rejected at compile time; a runtime 0 panics when the
+/// scope opens.
+fn zero_limit(expr: &Expr) -> Option<syn::Error> {
+    if let Expr::Lit(ExprLit {
+        lit: Lit::Int(int), ..
+    }) = expr
+    {
+        if int.base10_digits().chars().all(|digit| digit == '0') {
+            return Some(diagnostics::zero_limit(int.span()));
+        }
+    }
+    None
+}
