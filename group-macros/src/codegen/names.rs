@@ -7,7 +7,9 @@
 use proc_macro2::{Ident, Span};
 
 /// The scope's set of `spawn_scoped!` children.
-const SCOPED: &str = "__tg_scoped";
+// (Named in a borrow-checker message about a `spawn_scoped!` child that
+// borrows a local of the body: "… appears in the type of `scoped_children`".)
+const SCOPED: &str = "scoped_children";
 
 /// Hygienic names of the locals a scope's expansion declares.
 pub(crate) struct Names {

@@ -41,7 +41,7 @@ pub(crate) enum Open {
 /// let __tg_mode = (&&&ModeProbe::<Ret>::new()).__tg_mode(); // Open::Mode only
 /// let __tg_scope = __tg_mode.open(                      // Open::Scope: Scope::open(
 ///     Options::new(Location::caller()).limit(4).timeout(…));
-/// let __tg_scoped = ScopedSet::new();                   // if the body names spawn_scoped!
+/// let scoped_children = ScopedSet::new();                   // if the body names spawn_scoped!
 /// ::taskgroup::checks::deadline_error(&__tg_scope);     // with a timeout
 /// macro_rules! spawn { … }  …  macro_rules! cancel { … } // see `local_macros`
 /// ```
@@ -103,7 +103,7 @@ pub(crate) fn uses_scoped(body: TokenStream) -> bool {
 /// ```
 /// becomes
 /// ```text
-/// ::taskgroup::__private::with_scoped(&__tg_scope, &__tg_scoped, async { body })
+/// ::taskgroup::__private::with_scoped(&__tg_scope, &scoped_children, async { body })
 /// ```
 /// Snapshot: `src/tests/snapshots/scope_spawn_scoped.rs`.
 pub(crate) fn with_scoped(

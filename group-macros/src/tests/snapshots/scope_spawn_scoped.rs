@@ -15,7 +15,7 @@ fn __snapshot() {
                 ::taskgroup::__private::Location::caller(),
             ),
         );
-        let __tg_scoped = ::taskgroup::__private::ScopedSet::new();
+        let scoped_children = ::taskgroup::__private::ScopedSet::new();
         #[allow(unused_macros)]
         macro_rules! spawn {
             ($($tokens:tt)*) => {
@@ -64,7 +64,7 @@ fn __snapshot() {
         }
         let __tg_body = ::taskgroup::__private::with_scoped(
             &__tg_scope,
-            &__tg_scoped,
+            &scoped_children,
             async {
                 for item in items.iter_mut() {
                     spawn_scoped!(async move { * item += 1 });

@@ -8,7 +8,7 @@ fn __snapshot() {
         (&&&::taskgroup::__private::scoped_probe(&__tg_future))
             .spawn_inline(
                 &__tg_scope,
-                &__tg_scoped,
+                &scoped_children,
                 ::taskgroup::__private::Start::new(
                     __tg_slot,
                     __tg_name,
