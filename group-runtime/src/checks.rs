@@ -60,10 +60,13 @@
 //! # }
 //! ```
 
-pub use crate::blocking::{blocking_task, BlockingTask, SpawnBlockingResult, SpawnBlockingValue};
-pub use crate::bounds::{parallel_task, InlineTaskError, ParallelTask, ScopeError};
-pub use crate::deadline::{deadline_error, DeadlineError};
-pub use crate::mode::{errors_all, CollectsErrors};
-pub use crate::probe::{SpawnResult, SpawnValue};
-pub use crate::scoped::{ScopedResult, ScopedValue};
-pub use crate::start::{StartResult, StartValue};
+pub use crate::kinds::dispatch::{
+    ScopedResult, ScopedValue, SpawnBlockingResult, SpawnBlockingValue, SpawnResult, SpawnValue,
+    StartResult, StartValue,
+};
+pub use crate::policy::deadline::DeadlineError;
+pub use crate::policy::errors_all::{errors_all, CollectsErrors};
+pub use crate::policy::task_bounds::{
+    blocking_task, parallel_task, BlockingTask, InlineTaskError, ParallelTask, ScopeError,
+};
+pub use crate::scope::deadline_error;

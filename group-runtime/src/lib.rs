@@ -1,69 +1,62 @@
 //! Runtime of [taskgroup](https://docs.rs/taskgroup): scopes, task handles,
 //! cancellation. Use it through the `taskgroup` crate, whose macros
 //! (`#[nursery]`, `scope!`) generate the calls into this one.
+//!
+//! # Layout
+//!
+//! Layers as folders, each importing only the folders below it (checked by
+//! `tests/layers.rs`):
+//!
+//! | folder | what it is |
+//! |---|---|
+//! | `tools/` | built on scopes: `pool`, `first_ok`, `shutdown`, `testing`, `dump()` |
+//! | `kinds/` | the kinds of task (parallel, blocking, scoped, `start!`), what their output becomes, and the compile-time dispatch that picks one |
+//! | `scope/` | the scope itself: open, spawn a counted child, handles, the runner and what a scope returns |
+//! | `policy/` | the rules a scope applies: time limits, `errors = all`, the bounds a task must meet |
+//! | `core/` | a scope's lifecycle (the state machine), its cause, the ambient current scope, what it records for dumps and `tracing` |
+//!
+//! Beside them, at the root: this file (re-exports), `checks.rs` (the
+//! public page of the compile-time checks) and `macros.rs` (the exported
+//! macros: `spawn!` & co. outside a scope, `detached!`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod ambient;
-mod blocking;
-mod bounds;
-mod cause;
 pub mod checks;
-mod child;
-mod deadline;
-mod detached;
-mod dump;
-mod errors;
-mod fallback;
-mod handle;
-mod listing;
-#[cfg(all(test, taskgroup_loom))]
-mod loom_tests;
-mod mode;
-mod options;
-mod parked;
-pub mod pool;
-mod probe;
-mod race;
-mod run;
+mod core;
+mod kinds;
+mod macros;
+mod policy;
 mod scope;
-mod scoped;
-pub mod shutdown;
-mod start;
-mod state;
-mod sync;
-pub mod testing;
-mod trace;
+mod tools;
 
-pub use ambient::{cancellation_token, cancelled, cause, is_cancelled};
-pub use cause::{Cause, ScopeInfo, TaskId, TaskInfo};
-pub use deadline::{deadline, Elapsed, IntoTimeout};
-pub use dump::{dump, enable_dump, Dump, ScopeDump, TaskDump};
-pub use errors::{Errors, Failure};
-pub use handle::TaskHandle;
-pub use listing::TaskKind;
-pub use options::IntoLimit;
-pub use race::first_ok;
-pub use scoped::ScopedHandle;
-pub use start::{Ready, StartError};
+pub use crate::core::ambient::{cancellation_token, cancelled, cause, is_cancelled};
+pub use crate::core::cause::{Cause, ScopeInfo, TaskId, TaskInfo};
+pub use crate::core::records::TaskKind;
+pub use crate::kinds::scoped::ScopedHandle;
+pub use crate::kinds::start::{Ready, StartError};
+pub use crate::policy::deadline::{deadline, Elapsed, IntoTimeout};
+pub use crate::policy::errors_all::{Errors, Failure};
+pub use crate::scope::handle::TaskHandle;
+pub use crate::scope::options::IntoLimit;
+pub use crate::tools::dump::{dump, enable_dump, Dump, ScopeDump, TaskDump};
+pub use crate::tools::first_ok::first_ok;
+pub use crate::tools::{pool, shutdown, testing};
 
 /// What the macros' generated code calls. Not a public API: it changes
-/// without notice.
+/// without notice. The names here are what the macros write: keep them.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__scoped_unprepared as scoped_unprepared;
-    pub use crate::blocking::{blocking_probe, BlockingProbe};
-    pub use crate::mode::{Fallible, ModeProbe, Plain, ViaFallible, ViaPlain};
-    pub use crate::options::Options;
-    pub use crate::probe::{forever, task_probe, TaskProbe};
-    pub use crate::run::{Driven, IntoDriven};
-    pub use crate::scope::{Scope, Slot, Start};
-    pub use crate::scoped::{
-        identity, scoped_probe, with_scoped, ScopedProbe, ScopedSet, WithScoped,
+    pub use crate::kinds::dispatch::{
+        blocking_probe, forever, scoped_probe, start_probe, task_probe, BlockingProbe, ModeProbe,
+        ScopedProbe, StartProbe, TaskProbe, ViaFallible, ViaPlain,
     };
-    pub use crate::start::{
-        call_with_ready, start_channel, start_probe, StartProbe, StartedTask, Starting,
-    };
+    pub use crate::kinds::scoped::{identity, with_scoped, ScopedSet, WithScoped};
+    pub use crate::kinds::start::{call_with_ready, start_channel, StartedTask, Starting};
+    pub use crate::scope::options::Options;
+    pub use crate::scope::returns::{Fallible, Plain};
+    pub use crate::scope::run::{Driven, IntoDriven};
+    pub use crate::scope::{Scope, Slot, Spawn as Start};
     pub use core::panic::Location;
     pub use tokio;
 }

@@ -1,0 +1,196 @@
+//! The ambient scope: which scope the code running right now belongs to, so
+//! that [`cancelled`], [`is_cancelled`] and [`cause`] need no context passed
+//! by hand.
+//!
+//! A thread-local slot holds the current scope while a child task or a
+//! scope's body is being polled; the poller moves its own `Arc` in and out
+//! around each poll (as `tokio::task_local!` does), so reading it costs no
+//! reference-count traffic.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::core::cause::Cause;
+use crate::core::state::Shared;
+
+thread_local! {
+    static CURRENT: Cell<Option<Arc<Shared>>> = const { Cell::new(None) };
+    /// The code running now is a `spawn_blocking!` closure of `CURRENT`
+    /// (not a body or a task polled by it).
+    static IN_BLOCKING_CLOSURE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with `slot` as the current scope, then puts it back, also when
+/// `f` panics. Nested calls (a scope inside a task) stack naturally.
+pub(crate) fn enter<R>(slot: &mut Option<Arc<Shared>>, f: impl FnOnce() -> R) -> R {
+    struct Restore<'a> {
+        slot: &'a mut Option<Arc<Shared>>,
+        previous: Option<Arc<Shared>>,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let previous = self.previous.take();
+            // `try_with`: never panic in a drop path, even during thread exit.
+            if let Ok(mine) = CURRENT.try_with(|current| current.replace(previous)) {
+                *self.slot = mine;
+            }
+        }
+    }
+    let previous = CURRENT
+        .try_with(|current| current.replace(slot.take()))
+        .unwrap_or(None);
+    let _restore = Restore { slot, previous };
+    in_blocking_closure_as(false, f)
+}
+
+/// Runs `f`, a `spawn_blocking!` closure, inside [`enter`]: a scope it
+/// opens knows that it runs in a blocking closure of its parent.
+pub(crate) fn blocking_closure<R>(f: impl FnOnce() -> R) -> R {
+    in_blocking_closure_as(true, f)
+}
+
+fn in_blocking_closure_as<R>(yes: bool, f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = IN_BLOCKING_CLOSURE.try_with(|flag| flag.set(self.0));
+        }
+    }
+    let _restore = Restore(
+        IN_BLOCKING_CLOSURE
+            .try_with(|flag| flag.replace(yes))
+            .unwrap_or(false),
+    );
+    f()
+}
+
+/// Whether the code running now is a `spawn_blocking!` closure of the
+/// current scope.
+pub(crate) fn in_blocking_closure() -> bool {
+    IN_BLOCKING_CLOSURE.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Looks at the current scope without touching its reference count.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Shared>) -> R) -> R {
+    let shared = CURRENT.try_with(Cell::take).unwrap_or(None);
+    let result = f(shared.as_deref());
+    let _ = CURRENT.try_with(|current| current.set(shared));
+    result
+}
+
+/// The current scope, to become the parent of a scope opened now.
+pub(crate) fn current() -> Option<Arc<Shared>> {
+    CURRENT
+        .try_with(|current| {
+            let shared = current.take();
+            let copy = shared.clone();
+            current.set(shared);
+            copy
+        })
+        .unwrap_or(None)
+}
+
+/// `true` once the scope the caller runs in (or any scope enclosing it) is
+/// cancelled. Outside any scope: `false`.
+///
+/// Cheap (a few atomic loads): poll it in loops of blocking or CPU-bound
+/// work.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// assert!(!taskgroup::is_cancelled());
+/// scope! {
+///     assert!(!taskgroup::is_cancelled());
+///     cancel!();
+///     assert!(taskgroup::is_cancelled());
+/// };
+/// # }
+/// ```
+pub fn is_cancelled() -> bool {
+    with_current(|shared| shared.is_some_and(Shared::is_cancelled))
+}
+
+/// Why the current scope was cancelled: `None` while it is not (or outside
+/// any scope). See [`Cause`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// scope! {
+///     assert!(taskgroup::cause().is_none());
+///     cancel!();
+///     println!("{}", taskgroup::cause().unwrap()); // cancel!() was called at …
+/// };
+/// # }
+/// ```
+pub fn cause() -> Option<Cause> {
+    with_current(|shared| shared.and_then(Shared::cause))
+}
+
+/// Completes when the current scope (or an enclosing one) is cancelled, and
+/// once the scope has returned. Outside any scope it never completes.
+///
+/// Children are aborted at once when their scope is cancelled (their future
+/// is dropped at its next `.await`), so a child usually observes its
+/// cancellation in a `Drop` impl, with [`cause`]. `cancelled()` is for code
+/// that keeps running: the body after `cancel!()`, or a future that must
+/// stop on its own, in `tokio::select!`. The future is `Send + 'static`.
+///
+/// The scope is the one current where `cancelled()` is *called*, not where
+/// the future is first polled: `Shutdown::run(taskgroup::cancelled())`
+/// calls it outside the service's scope (it never completes); write
+/// `run(async { taskgroup::cancelled().await })`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// let answer = scope! {
+///     cancel!(); // we have what we need
+///     tokio::select! {
+///         () = taskgroup::cancelled() => "stopped",
+///         () = std::future::pending() => unreachable!(),
+///     }
+/// };
+/// assert_eq!(answer, "stopped");
+/// # }
+/// ```
+pub fn cancelled() -> impl Future<Output = ()> + Send + 'static {
+    let token = cancellation_token();
+    async move {
+        match token {
+            Some(token) => token.cancelled_owned().await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// The current scope's [`CancellationToken`], for libraries that take one.
+/// It is cancelled with the scope (and with every enclosing scope);
+/// cancelling it yourself does not cancel the scope.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// assert!(taskgroup::cancellation_token().is_none()); // outside any scope
+/// scope! {
+///     let token = taskgroup::cancellation_token().expect("inside a scope");
+///     spawn!(async move {
+///         // A library that takes a token stops with the scope.
+///         token.cancelled().await;
+///     });
+///     tokio::task::yield_now().await;
+///     cancel!();
+/// };
+/// # }
+/// ```
+pub fn cancellation_token() -> Option<CancellationToken> {
+    with_current(|shared| shared.map(|s| s.token().child_token()))
+}

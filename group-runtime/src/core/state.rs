@@ -1,0 +1,912 @@
+//! The lifecycle of a scope: one state machine, in this file.
+//!
+//! A scope ([`Shared`], what the runner, the children and the nested scopes
+//! share) keeps two separate facts that an earlier design kept in one flag:
+//!
+//! * **cancelled** — a *signal*: no new child starts, `cancelled()`
+//!   completes, and then (at once, or after a `grace` period) the children
+//!   are *aborted*. It comes from the scope's own decision (`cancel!()`, a
+//!   drain, `first_ok`'s winner, its future dropped), from its first
+//!   failure, or from an enclosing scope;
+//! * **failed** — *which failure came first*: a child's `Err`, a panic, the
+//!   body's `Err`, a timeout. Decided once, under the record's lock,
+//!   together with the cause that siblings read, so that the failure
+//!   returned and the cause observed are always the same one.
+//!
+//! # State word
+//!
+//! | bit | set by | meaning |
+//! |---|---|---|
+//! | `SIGNALLED` | own cancellation, first failure, a panic, enclosing scope's signal | no new child; token cancelled; limit closed |
+//! | `ABORTING` | the signal without `grace`, grace elapsed, drop, enclosing scope's abort | children dropped at their next poll |
+//! | `SETTLED` | `cancel!()`, drain (`Shutdown`), `first_ok`'s winner, drop | the scope's own decision: later errors are dropped |
+//! | `FAILED` | the first failure | the body is dropped; that failure is the result |
+//! | `DROPPED` | the scope's future dropped | the body is going away |
+//! | `ABANDONED` | `errors = all`: the body awaits a task that failed | the body is dropped, nothing is cancelled |
+//! | `BODY_DONE` | the runner, when the body is gone | background children stop |
+//! | `JOINING` | the runner, when it starts waiting for the children | the last child to stop wakes it |
+//! | `FINISHED` | the runner's return, or the scope's drop | the scope's own hold is released |
+//! | `GONE` | the last of (`FINISHED`, last task stopped) | deregistered; a late panic goes up |
+//!
+//! # Events and transitions
+//!
+//! | event | records the first failure when | then |
+//! |---|---|---|
+//! | child `Err` (`errors = first`), task timeout | neither `FAILED` nor `SETTLED` | `FAILED`, signal, abort unless `grace`; else dropped |
+//! | child `Err`, task timeout (`errors = all`) | — (collected, with its task, unless `SETTLED`) | nothing cancelled |
+//! | panic (child, body, any `Drop`, a `From`, an output's `Drop`) | neither `FAILED` nor `SETTLED` (the cause) | the first panic is always kept and resumed; `FAILED`, signal, abort unless `grace` |
+//! | body `Err` | not `FAILED` (a `cancel!()` before does not matter: it is the body's value) | `FAILED`, signal, abort unless `grace` |
+//! | scope timeout (`errors = first`) | neither `FAILED` nor `SETTLED` | as a child `Err`; after `cancel!()` it only aborts |
+//! | scope timeout (`errors = all`) | — (collected, no task; after `cancel!()` it only aborts) | `FAILED`, signal, abort unless `grace` |
+//! | `cancel!()`, drain, `first_ok` winner | — | `SETTLED`, signal, abort unless `grace` |
+//! | future dropped | — | `SETTLED`, `DROPPED`, signal, abort |
+//! | enclosing scope signals | — (a nested scope keeps its own semantics: its children's errors still fail it) | signal (no cause of its own: [`Shared::cause`] reports `Parent`) |
+//! | enclosing scope aborts | — | signal, abort; a scope run by `block_on` in a blocking closure of the aborting scope (whose future nobody drops) drops its body at the runner's next turn and unwinds as a cancellation after its join |
+//! | `grace` elapsed | — | abort |
+//!
+//! The cause a scope reports is the first of its own events (failure or
+//! decision), else its enclosing scope's, wrapped in [`Cause::Parent`].
+//!
+//! Signal and abort reach nested scopes synchronously: each scope lists its
+//! nested scopes, and passes both phases down the list, so a nested scope
+//! whose future is not being polled (or was leaked with `mem::forget`)
+//! still stops its children. A nested scope's own `grace` starts when it is
+//! signalled; without one it aborts when the enclosing scope aborts.
+//!
+//! # Counting
+//!
+//! `tasks` counts the scope's live children and its nested scopes that have
+//! live children. A nested scope counts in its parent exactly while it has
+//! tasks, so a parent joins every descendant task, and a nested scope
+//! whose future was leaked (never finished, never dropped) does not hold
+//! its parent forever. The join is a store-buffering handshake (fences on
+//! both sides, checked with loom): the runner sets `JOINING` then reads
+//! `tasks`; the last child decrements `tasks` then reads `JOINING`.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, OnceLock, PoisonError, Weak};
+
+use slab::Slab;
+use tokio::sync::{Notify, Semaphore};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::core::cause::{panic_message, Cause, Payload, ScopeInfo, TaskInfo};
+use crate::core::parked::Parked;
+use crate::core::records::{self, Recorded, Registry};
+use crate::core::sync::{fence, AtomicUsize, Mutex, MutexGuard};
+use crate::core::trace;
+
+/// The live scopes, for `taskgroup::dump()`: a scope enters when it opens
+/// while dumps are enabled, and leaves when it is [gone](Shared::gone).
+static REGISTRY: Registry<Shared> = Registry::new();
+
+/// A task handle dropped before its task finished, whose value has a
+/// destructor: the runner awaits it and drops the value under
+/// `catch_unwind` (see `scope/handle.rs`).
+pub(crate) type Orphan = (Pin<Box<dyn Future<Output = ()> + Send>>, TaskInfo);
+
+const SIGNALLED: usize = 1;
+const ABORTING: usize = 1 << 1;
+const SETTLED: usize = 1 << 2;
+const FAILED: usize = 1 << 3;
+const DROPPED: usize = 1 << 4;
+const ABANDONED: usize = 1 << 5;
+const BODY_DONE: usize = 1 << 6;
+const JOINING: usize = 1 << 7;
+const FINISHED: usize = 1 << 8;
+const GONE: usize = 1 << 9;
+const UNWOUND: usize = 1 << 10;
+/// Adopted handles are waiting in `orphans`.
+const ORPHANS: usize = 1 << 11;
+
+/// The payload of a cancellation unwinding out of a body that awaited a
+/// value that will never come while an enclosing scope fails: nobody else
+/// may drop that body (it runs in a blocking closure's `block_on`), so it
+/// unwinds, silently (`resume_unwind` runs no panic hook), up to the task
+/// or body of the failing scope, where it ends as a cancellation. Never
+/// recorded as a panic.
+pub(crate) enum Unwound {
+    /// A failure here or above: the awaiting code stops, as if dropped.
+    Cancelled,
+    /// `errors = all`: the awaited task failed (its error is collected);
+    /// the awaiting body (or scoped child) is dropped there, the scope
+    /// goes on and returns the errors.
+    Abandoned,
+}
+
+/// What becomes of code awaiting a task that has no value.
+pub(crate) enum Fate {
+    /// The code goes on (`cancel!()`, a drain, a grace period): the await
+    /// can only fail, loudly.
+    GoesOn,
+    /// A failure (here, or an enclosing scope that fails and aborts) or a
+    /// drop dooms the code: it unwinds as a cancellation.
+    Doomed,
+}
+
+/// How long a cancelled scope waits before aborting its children.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Grace {
+    /// `grace = d`: the runner aborts `d` after the signal.
+    For(std::time::Duration),
+    /// Until the scope's future is dropped.
+    UntilDropped,
+}
+
+/// What the lock guards: the outcome facts that must change together.
+#[derive(Default)]
+struct Record {
+    /// The scope's own cause: its first failure or decision.
+    cause: Option<Cause>,
+    /// The first error, already converted to the scope's error type.
+    error: Option<Payload>,
+    /// The first panic, with the cause that says who panicked.
+    panic: Option<(Payload, Cause)>,
+    /// `errors = all`: every error, in order, with the task that failed.
+    all: Vec<(Payload, Option<TaskInfo>)>,
+}
+
+/// Who failed.
+#[derive(Clone, Copy)]
+pub(crate) enum Who<'a> {
+    Task(&'a TaskInfo),
+    Body,
+}
+
+/// What a failure is, for the transition.
+enum Failure {
+    /// An error of a child (or a task timeout): dropped after the scope's
+    /// own cancellation.
+    Child,
+    /// The body's `Err`: the body's value, whatever the scope decided.
+    Body,
+    /// The scope's own timeout.
+    Deadline,
+}
+
+/// Field order is part of the hot path (`repr(C)`, see `scope/child.rs`): the
+/// live count comes first, on the cache line of the `Arc`'s own counts, the
+/// two things every spawn and every completion modify; the state word every
+/// poll reads comes last, behind the rarely touched fields.
+#[repr(C)]
+pub(crate) struct Shared {
+    /// Live children, and nested scopes that have live children.
+    tasks: AtomicUsize,
+    // Rarely touched: on failure, cancellation and at the end.
+    pub(crate) info: ScopeInfo,
+    /// The scope's span (feature `tracing`; zero-sized otherwise).
+    pub(crate) span: trace::Span,
+    /// For `taskgroup::dump()`, if dumps were enabled when the scope
+    /// opened: when, and the live children; then the registry key.
+    pub(crate) recorded: Option<Box<Recorded>>,
+    registry_key: AtomicUsize,
+    /// This scope's key in its parent's list of nested scopes.
+    nested_key: AtomicUsize,
+    /// Cancelled with this scope; a child of the parent's token. Created
+    /// only when asked for ([`crate::cancellation_token`], `cancelled()`).
+    token: OnceLock<CancellationToken>,
+    record: Mutex<Record>,
+    /// Nested scopes, to pass the signal and the abort down.
+    nested: Mutex<Slab<Weak<Shared>>>,
+    /// Handles dropped before their task finished (values with a `Drop`),
+    /// for the runner.
+    orphans: Mutex<Vec<Orphan>>,
+    /// Wakes the runner: a failure, a cancellation, the last child stopped.
+    pub(crate) wake_runner: Notify,
+    /// Wakers of parked children, woken when this scope aborts.
+    pub(crate) parked: Parked,
+    /// Wakers of parked background children, woken when the scope aborts or
+    /// its body is done.
+    pub(crate) parked_background: Parked,
+    // Read by every spawn and every poll, written once.
+    pub(crate) parent: Option<Arc<Shared>>,
+    pub(crate) limit: Option<Arc<Semaphore>>,
+    /// The earliest deadline of this scope and its enclosing ones.
+    pub(crate) deadline: Option<Instant>,
+    /// How long children may finish on their own once cancelled.
+    pub(crate) grace: Option<Grace>,
+    /// `errors = all`: failures are collected, not cancelling.
+    pub(crate) collect_all: bool,
+    /// Opened directly in a `spawn_blocking!` closure of `parent` (with
+    /// `Handle::block_on`): when `parent` aborts, nobody drops this scope's
+    /// future, so its runner drops the body itself.
+    in_blocking_closure: bool,
+    /// Builds the scope's error from `Elapsed`; set when a `timeout` is
+    /// written on the scope or on one of its tasks (which requires
+    /// `E: From<Elapsed>` at compile time).
+    pub(crate) deadline_error: OnceLock<fn() -> Payload>,
+    /// The state word (table above).
+    state: AtomicUsize,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        info: ScopeInfo,
+        parent: Option<Arc<Shared>>,
+        limit: Option<Arc<Semaphore>>,
+        deadline: Option<Instant>,
+        grace: Option<Grace>,
+        collect_all: bool,
+    ) -> Self {
+        let deadline = match (deadline, parent.as_ref().and_then(|parent| parent.deadline)) {
+            (Some(own), Some(outer)) => Some(own.min(outer)),
+            (own, outer) => own.or(outer),
+        };
+        Shared {
+            tasks: AtomicUsize::new(0),
+            span: trace::scope_span(&info),
+            info,
+            recorded: Recorded::if_enabled(),
+            registry_key: AtomicUsize::new(usize::MAX),
+            nested_key: AtomicUsize::new(usize::MAX),
+            token: OnceLock::new(),
+            record: Mutex::new(Record::default()),
+            nested: Mutex::new(Slab::new()),
+            orphans: Mutex::new(Vec::new()),
+            wake_runner: Notify::new(),
+            parked: Parked::default(),
+            parked_background: Parked::default(),
+            parent,
+            limit,
+            deadline,
+            grace,
+            collect_all,
+            in_blocking_closure: false,
+            deadline_error: OnceLock::new(),
+            state: AtomicUsize::new(0),
+        }
+    }
+
+    /// Marks a scope opened directly in a `spawn_blocking!` closure of its
+    /// parent (see `in_blocking_closure`).
+    pub(crate) fn opened_in_blocking_closure(mut self, yes: bool) -> Self {
+        self.in_blocking_closure = yes && self.parent.is_some();
+        self
+    }
+
+    /// Joins the enclosing scope's list of nested scopes (so that its
+    /// signal and abort reach this one even when nobody polls it) and the
+    /// dump's registry. An enclosing scope already cancelled passes its
+    /// state on at once.
+    pub(crate) fn register(self: &Arc<Self>) {
+        if records::enabled() {
+            self.registry_key.store(REGISTRY.enter(self), SeqCst);
+        }
+        let Some(parent) = &self.parent else {
+            return;
+        };
+        {
+            let mut nested = lock(&parent.nested);
+            self.nested_key
+                .store(nested.insert(Arc::downgrade(self)), SeqCst);
+        }
+        // The parent sets its bits before it walks the list (under the same
+        // lock): either the walk found this scope, or this load sees them.
+        let above = parent.state.load(SeqCst);
+        if above & ABORTING != 0 {
+            self.abort();
+        } else if above & SIGNALLED != 0 {
+            self.signal();
+        }
+    }
+
+    fn lock_record(&self) -> MutexGuard<'_, Record> {
+        lock(&self.record)
+    }
+
+    fn bits(&self) -> usize {
+        self.state.load(SeqCst)
+    }
+
+    fn has(&self, bit: usize) -> bool {
+        self.bits() & bit != 0
+    }
+
+    /// Sets `bits`; returns the state before.
+    fn set(&self, bits: usize) -> usize {
+        self.state.fetch_or(bits, SeqCst)
+    }
+
+    // ----------------------------------------------------------------------
+    // Queries.
+
+    /// No new child may start: this scope (or an enclosing one, which
+    /// passes its signal down) is cancelled.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.has(SIGNALLED)
+    }
+
+    /// The children's check at every poll: this scope (or an enclosing one)
+    /// aborts its children.
+    pub(crate) fn is_aborting(&self) -> bool {
+        self.has(ABORTING)
+    }
+
+    /// The body must be dropped now: a failure, or `errors = all` and the
+    /// body awaits a failed task, or this scope runs in a blocking closure
+    /// of a parent that aborts its children. In the last case nobody drops
+    /// this scope's future (the closure runs it with `block_on`), so the
+    /// body is dropped here, as the parent would drop a task, and the scope
+    /// unwinds as a cancellation after its join ([`Unwound`]). (A scope
+    /// awaited in its parent's body, or in a task, is dropped with them
+    /// when they are; after the parent's own `cancel!()` its body goes on,
+    /// and so does this scope's.)
+    pub(crate) fn body_must_go(&self) -> bool {
+        let bits = self.bits();
+        if bits & (FAILED | ABANDONED) != 0 {
+            return true;
+        }
+        if bits & ABORTING != 0 && self.closure_aborted() {
+            self.set(UNWOUND | ABANDONED);
+            return true;
+        }
+        false
+    }
+
+    /// Runs in a blocking closure whose scope aborts its children.
+    fn closure_aborted(&self) -> bool {
+        self.in_blocking_closure
+            && self
+                .parent
+                .as_ref()
+                .is_some_and(|parent| parent.has(ABORTING))
+    }
+
+    /// Every scope registered for `taskgroup::dump()` and still alive.
+    pub(crate) fn live_scopes() -> Vec<Arc<Shared>> {
+        REGISTRY.live()
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.has(FINISHED)
+    }
+
+    pub(crate) fn background_done(&self) -> bool {
+        self.has(BODY_DONE)
+    }
+
+    /// Why this scope is cancelled: its own cause, or the cause of the
+    /// nearest cancelled enclosing scope wrapped in [`Cause::Parent`].
+    pub(crate) fn cause(&self) -> Option<Cause> {
+        if let Some(cause) = &self.lock_record().cause {
+            return Some(cause.clone());
+        }
+        if !self.is_cancelled() {
+            return None;
+        }
+        let parent = self.parent.as_ref()?;
+        parent.cause().map(|cause| Cause::Parent(Arc::new(cause)))
+    }
+
+    /// What becomes of code of this scope (its body, a scoped child) that
+    /// awaits a task that has no value (see [`Fate`]). Doomed when this
+    /// scope failed or is dropped, or runs in a blocking closure of a parent
+    /// that aborts, or when an enclosing scope failed (or is dropped) *and
+    /// aborts* (or will at once: no `grace`): then everything below it is
+    /// dropped, or (a blocking closure) must stop. An enclosing scope that
+    /// only signals (`grace`, a drain), collects errors, or aborts after its
+    /// own `cancel!()` lets the code go on.
+    pub(crate) fn body_fate(&self) -> Fate {
+        if self.has(FAILED | DROPPED | ABANDONED) || self.closure_aborted() {
+            return Fate::Doomed;
+        }
+        let mut scope = self;
+        while let Some(parent) = &scope.parent {
+            // Failing and aborting, or about to (no grace period: the abort
+            // follows the signal at once).
+            let bits = parent.bits();
+            if bits & (FAILED | DROPPED) != 0 && (bits & ABORTING != 0 || parent.grace.is_none()) {
+                return Fate::Doomed;
+            }
+            scope = parent;
+        }
+        Fate::GoesOn
+    }
+
+    /// The body unwound ([`Unwound`]): the runner passes it on after the
+    /// join.
+    pub(crate) fn unwound(&self) -> bool {
+        self.has(UNWOUND)
+    }
+
+    /// For `taskgroup::dump()`.
+    pub(crate) fn state(&self) -> &'static str {
+        let bits = self.bits();
+        if bits & FINISHED != 0 {
+            "finished"
+        } else if bits & ABORTING != 0 {
+            "aborting"
+        } else if bits & SIGNALLED != 0 {
+            "cancelling"
+        } else if bits & JOINING != 0 {
+            "joining"
+        } else {
+            "running"
+        }
+    }
+
+    // ----------------------------------------------------------------------
+    // Failures.
+
+    /// A child's error, converted to the scope's error type by `convert`
+    /// (user code: called outside every lock, and only when the error will
+    /// be kept). The first one fails the scope; after the scope failed or
+    /// cancelled itself it is dropped (errgroup). With `errors = all` it is
+    /// collected and nothing is cancelled.
+    pub(crate) fn fail_with_error<E2>(
+        &self,
+        task: &TaskInfo,
+        error: E2,
+        convert: impl FnOnce(E2) -> Payload,
+    ) {
+        // After the scope's own `cancel!()` (or drain), errors of children
+        // being cancelled are dropped, collected or not.
+        if self.has(SETTLED) || (!self.collect_all && self.has(FAILED)) {
+            return;
+        }
+        let error = convert(error);
+        if self.collect_all {
+            lock(&self.record).all.push((error, Some(task.clone())));
+            return;
+        }
+        self.fail(Failure::Child, Some(error), || {
+            Cause::TaskFailed(task.clone())
+        });
+    }
+
+    /// A task's own `timeout` elapsed: that task's error.
+    pub(crate) fn task_timed_out(&self, task: &TaskInfo, after: std::time::Duration) {
+        let cause = || Cause::TaskTimedOut {
+            at: task.location(),
+            after,
+        };
+        let Some(elapsed) = self.deadline_error.get() else {
+            return self.missing_deadline_error(cause());
+        };
+        if self.has(SETTLED) || (!self.collect_all && self.has(FAILED)) {
+            return;
+        }
+        let Some(error) = self.convert_elapsed(*elapsed, Who::Task(task)) else {
+            return;
+        };
+        if self.collect_all {
+            lock(&self.record).all.push((error, Some(task.clone())));
+            return;
+        }
+        self.fail(Failure::Child, Some(error), cause);
+    }
+
+    /// The scope's own `timeout` elapsed.
+    pub(crate) fn deadline_passed(&self, after: std::time::Duration) {
+        let cause = || Cause::DeadlineExceeded {
+            scope: self.info.clone(),
+            after,
+        };
+        let Some(elapsed) = self.deadline_error.get() else {
+            return self.missing_deadline_error(cause());
+        };
+        if self.has(SETTLED) {
+            // After `cancel!()` the body's value stands; the deadline still
+            // bounds the children.
+            return self.abort();
+        }
+        if !self.collect_all && self.has(FAILED) {
+            return;
+        }
+        let Some(error) = self.convert_elapsed(*elapsed, Who::Body) else {
+            return;
+        };
+        if self.collect_all {
+            // The deadline stops everything, and is one more error.
+            {
+                let mut record = self.lock_record();
+                record.all.push((error, None));
+                if record.cause.is_none() {
+                    record.cause = Some(cause());
+                }
+                self.set(FAILED);
+            }
+            return self.cancel_effects(self.grace.is_none());
+        }
+        self.fail(Failure::Deadline, Some(error), cause);
+    }
+
+    /// `E::from(Elapsed)`, the user's conversion: a panic in it is `who`'s
+    /// panic, recorded like any other (`None` then).
+    fn convert_elapsed(&self, elapsed: fn() -> Payload, who: Who<'_>) -> Option<Payload> {
+        match catch_unwind(AssertUnwindSafe(elapsed)) {
+            Ok(error) => Some(error),
+            Err(payload) => {
+                self.fail_with_panic(payload, who);
+                None
+            }
+        }
+    }
+
+    /// Unreachable: the macros install the conversion wherever they write a
+    /// `timeout`. Never hang: fail loudly instead.
+    fn missing_deadline_error(&self, cause: Cause) {
+        let message = format!(
+            "taskgroup: {cause}, but the {} has no deadline error",
+            self.info
+        );
+        self.record_panic(Box::new(message), cause);
+    }
+
+    /// The body returned `Err`. Returns `false` when a failure came first:
+    /// that earlier failure is the scope's result.
+    pub(crate) fn fail_from_body(&self) -> bool {
+        let info = self.info.clone();
+        self.fail(Failure::Body, None, || Cause::BodyFailed(info))
+    }
+
+    /// Records `error` as the first failure if it is one (the transition
+    /// table above), then cancels. Returns whether it was the first.
+    ///
+    /// A dropped error is dropped after the lock is released (its `Drop` is
+    /// user code).
+    fn fail(&self, kind: Failure, error: Option<Payload>, cause: impl FnOnce() -> Cause) -> bool {
+        {
+            let mut record = self.lock_record();
+            let bits = self.bits();
+            let first = match kind {
+                Failure::Body => bits & FAILED == 0,
+                Failure::Child | Failure::Deadline => bits & (FAILED | SETTLED) == 0,
+            };
+            if !first {
+                return false;
+            }
+            record.error = error;
+            if record.cause.is_none() {
+                record.cause = Some(cause());
+            }
+            // Inside the lock: whoever sees `FAILED` sees the cause.
+            self.set(FAILED);
+        }
+        self.cancel_effects(self.grace.is_none());
+        true
+    }
+
+    /// A child or the body panicked (or a `Drop`, a conversion, an output's
+    /// `Drop`). Panics are never dropped: the first one is kept even after
+    /// a failure or a cancellation, and resumed by the runner once every
+    /// child has stopped.
+    pub(crate) fn fail_with_panic(&self, payload: Payload, who: Who<'_>) {
+        if let Some(unwound) = payload.downcast_ref::<Unwound>() {
+            // A cancellation passing through: a task (or scoped child) ends
+            // cancelled; a body that is not dropped anyway is dropped, and
+            // (not for `errors = all`'s abandon) unwinds further after the
+            // join.
+            if matches!(who, Who::Body) && !self.has(FAILED | DROPPED | ABANDONED) {
+                match unwound {
+                    Unwound::Abandoned => self.set(ABANDONED),
+                    Unwound::Cancelled => self.set(UNWOUND | ABANDONED),
+                };
+                self.wake_runner.notify_one();
+            }
+            return;
+        }
+        let message = panic_message(&*payload);
+        let cause = match who {
+            Who::Task(task) => Cause::TaskPanicked {
+                task: task.clone(),
+                message,
+            },
+            Who::Body => Cause::BodyPanicked {
+                scope: self.info.clone(),
+                message,
+            },
+        };
+        self.record_panic(payload, cause);
+    }
+
+    fn record_panic(&self, payload: Payload, cause: Cause) {
+        if self.has(FINISHED) {
+            // Nobody will resume it here any more (a straggler of a dropped
+            // scope): hand it to the enclosing scope.
+            return self.forward_panic(payload, cause);
+        }
+        {
+            let mut record = self.lock_record();
+            if !self.has(FAILED | SETTLED) && record.cause.is_none() {
+                record.cause = Some(cause.clone());
+            }
+            if record.panic.is_none() {
+                record.panic = Some((payload, cause));
+            }
+            self.set(FAILED);
+        }
+        self.cancel_effects(self.grace.is_none());
+    }
+
+    /// Passes a panic that this scope can no longer resume (it was dropped)
+    /// to the enclosing scope, which resumes it after its own join.
+    fn forward_panic(&self, payload: Payload, cause: Cause) {
+        match &self.parent {
+            Some(parent) => parent.record_panic(payload, cause),
+            // Nobody left to resume it: reported through `tracing` (with the
+            // feature), the library prints nothing.
+            None => trace::panic_lost(&self.info, &cause),
+        }
+    }
+
+    /// `errors = all`: records the body's error (no task).
+    pub(crate) fn collect(&self, error: Payload) {
+        self.lock_record().all.push((error, None));
+    }
+
+    /// `errors = all`: every error recorded, in order.
+    pub(crate) fn take_collected(&self) -> Vec<(Payload, Option<TaskInfo>)> {
+        std::mem::take(&mut self.lock_record().all)
+    }
+
+    /// A handle dropped before its task finished: the runner takes it; if
+    /// this scope was dropped (no runner any more), the enclosing scope's
+    /// runner does.
+    pub(crate) fn adopt(&self, future: Pin<Box<dyn Future<Output = ()> + Send>>, task: TaskInfo) {
+        if self.has(FINISHED) {
+            if let Some(parent) = &self.parent {
+                parent.adopt(future, task);
+            }
+            return;
+        }
+        lock(&self.orphans).push((future, task));
+        self.set(ORPHANS);
+        self.wake_runner.notify_one();
+    }
+
+    /// The adopted handles, taken out to be polled (outside the lock: a
+    /// value's `Drop` is user code); the pending ones go back with
+    /// [`Shared::keep_orphans`], so that a dropped runner leaves none
+    /// behind (they go to the enclosing scope at release).
+    pub(crate) fn take_orphans(&self) -> Vec<Orphan> {
+        if !self.has(ORPHANS) {
+            return Vec::new();
+        }
+        let mut orphans = lock(&self.orphans);
+        self.state.fetch_and(!ORPHANS, SeqCst);
+        std::mem::take(&mut *orphans)
+    }
+
+    /// Puts back the adopted handles still pending.
+    pub(crate) fn keep_orphans(&self, pending: &mut Vec<Orphan>) {
+        if pending.is_empty() {
+            return;
+        }
+        let mut orphans = lock(&self.orphans);
+        orphans.append(pending);
+        self.set(ORPHANS);
+    }
+
+    /// No adopted handle is waiting.
+    pub(crate) fn no_orphans(&self) -> bool {
+        !self.has(ORPHANS)
+    }
+
+    pub(crate) fn take_panic(&self) -> Option<(Payload, Cause)> {
+        self.lock_record().panic.take()
+    }
+
+    pub(crate) fn take_error(&self) -> Option<Payload> {
+        self.lock_record().error.take()
+    }
+
+    // ----------------------------------------------------------------------
+    // Cancellation.
+
+    /// The scope's own decision to stop (`cancel!()`, a drain, `first_ok`'s
+    /// winner): later errors are dropped, the body goes on.
+    pub(crate) fn cancel(&self, cause: Cause) {
+        {
+            let mut record = self.lock_record();
+            if record.cause.is_none() {
+                record.cause = Some(cause);
+            }
+            self.set(SETTLED);
+        }
+        self.cancel_effects(self.grace.is_none());
+    }
+
+    /// The scope's future is being dropped: cancelled as
+    /// [`Cause::Dropped`] (unless an enclosing scope's cancellation is what
+    /// reaches it, reported as [`Cause::Parent`]), and aborted at once:
+    /// drop cannot wait out a grace period.
+    pub(crate) fn cancel_on_drop(&self) {
+        {
+            let mut record = self.lock_record();
+            let from_above = self.has(SIGNALLED) && record.cause.is_none();
+            if record.cause.is_none() && !from_above {
+                record.cause = Some(Cause::Dropped(self.info.clone()));
+            }
+            self.set(SETTLED | DROPPED);
+        }
+        self.cancel_effects(true);
+    }
+
+    /// The signal, then the abort if `abort`; both passed down to nested
+    /// scopes.
+    fn cancel_effects(&self, abort: bool) {
+        self.signal();
+        if abort {
+            self.abort();
+        }
+    }
+
+    /// The first phase: flag set, limit closed, token cancelled, nested
+    /// scopes signalled, runner woken. Idempotent.
+    fn signal(&self) {
+        if self.set(SIGNALLED) & SIGNALLED != 0 {
+            return;
+        }
+        if let Some(cause) = self.cause() {
+            trace::cancelled(&self.span, &cause);
+        }
+        if let Some(limit) = &self.limit {
+            // Wakes a body waiting in `spawn!` for a slot: it gets no slot.
+            limit.close();
+        }
+        fence(SeqCst);
+        if let Some(token) = self.token.get() {
+            token.cancel();
+        }
+        for nested in self.nested_scopes() {
+            // An enclosing scope's signal is not a failure here: the
+            // nested scope's own first failure is still recorded.
+            nested.signal();
+        }
+        self.wake_runner.notify_one();
+    }
+
+    /// The second phase (after the signal, which it gives if nobody did):
+    /// children still running are dropped at their next poll (parked ones
+    /// are woken for it); nested scopes abort too. Idempotent.
+    pub(crate) fn abort(&self) {
+        self.signal();
+        if self.set(ABORTING) & ABORTING != 0 {
+            return;
+        }
+        self.parked.wake_all();
+        self.parked_background.wake_all();
+        for nested in self.nested_scopes() {
+            nested.abort();
+        }
+        self.wake_runner.notify_one();
+    }
+
+    /// The nested scopes still registered (their signal and abort are
+    /// passed on outside the lock).
+    fn nested_scopes(&self) -> Vec<Arc<Shared>> {
+        lock(&self.nested)
+            .iter()
+            .filter_map(|(_, nested)| nested.upgrade())
+            .collect()
+    }
+
+    /// The scope's token, created on first use as a child of the enclosing
+    /// scope's. `signal` and `release` cancel it if it exists; one created
+    /// after either (they set their bit, fence, then look) sees the bit
+    /// here, after its own fence, and is cancelled at once.
+    pub(crate) fn token(&self) -> &CancellationToken {
+        let token = self.token.get_or_init(|| match &self.parent {
+            Some(parent) => parent.token().child_token(),
+            None => CancellationToken::new(),
+        });
+        fence(SeqCst);
+        if self.has(SIGNALLED | FINISHED) {
+            token.cancel();
+        }
+        token
+    }
+
+    // ----------------------------------------------------------------------
+    // Counting and the join.
+
+    /// Called when a child is spawned; a nested scope's first live child
+    /// makes it count in its parent.
+    pub(crate) fn task_started(&self) {
+        if self.tasks.fetch_add(1, SeqCst) == 0 {
+            if let Some(parent) = &self.parent {
+                parent.task_started();
+            }
+        }
+    }
+
+    /// Called when a child's future is gone (finished, failed or aborted),
+    /// or a nested scope's last child is.
+    pub(crate) fn task_stopped(&self) {
+        if self.tasks.fetch_sub(1, SeqCst) != 1 {
+            return;
+        }
+        // The last one: the join is complete if the runner is joining. The
+        // fence pairs with the one in `start_join` (store-buffering: one
+        // side sees the other).
+        fence(SeqCst);
+        let bits = self.bits();
+        if bits & JOINING != 0 {
+            self.wake_runner.notify_one();
+        }
+        if bits & FINISHED != 0 {
+            self.gone();
+        }
+        if let Some(parent) = &self.parent {
+            parent.task_stopped();
+        }
+    }
+
+    /// The body is done (returned, failed or was dropped): background
+    /// children are cancelled rather than awaited.
+    pub(crate) fn stop_background(&self) {
+        self.set(BODY_DONE);
+        self.parked_background.wake_all();
+    }
+
+    /// The runner starts joining: true if no child is left. Otherwise the
+    /// last child to stop sees `JOINING` and wakes the runner.
+    pub(crate) fn start_join(&self) -> bool {
+        self.set(JOINING);
+        fence(SeqCst);
+        self.children() == 0
+    }
+
+    /// Children still counted (nested scopes with children count as one).
+    pub(crate) fn children(&self) -> usize {
+        self.tasks.load(SeqCst)
+    }
+
+    /// Releases the scope: the runner has joined, or the scope's future
+    /// was dropped. Idempotent.
+    pub(crate) fn release(&self) {
+        if self.set(FINISHED) & FINISHED != 0 {
+            return;
+        }
+        // Like Go's context after `Wait`: tokens handed out are cancelled.
+        fence(SeqCst);
+        if let Some(token) = self.token.get() {
+            token.cancel();
+        }
+        // Handles this scope's runner did not get to (its future was
+        // dropped): the enclosing scope's runner awaits them.
+        for (future, task) in self.take_orphans() {
+            if let Some(parent) = &self.parent {
+                parent.adopt(future, task);
+            }
+        }
+        if let Some(parent) = &self.parent {
+            let key = self.nested_key.swap(usize::MAX, SeqCst);
+            if key != usize::MAX {
+                let mut nested = lock(&parent.nested);
+                if nested.contains(key) {
+                    drop(nested.remove(key));
+                }
+            }
+        }
+        if self.tasks.load(SeqCst) == 0 {
+            self.gone();
+        }
+    }
+
+    /// The scope is released and has no child left. Once.
+    fn gone(&self) {
+        if self.set(GONE) & GONE != 0 {
+            return;
+        }
+        let key = self.registry_key.swap(usize::MAX, SeqCst);
+        if key != usize::MAX {
+            REGISTRY.leave(key);
+        }
+        if let Some((payload, cause)) = self.take_panic() {
+            // Recorded by a straggler after the scope's future was dropped.
+            self.forward_panic(payload, cause);
+        }
+    }
+}
+
+/// Never panics, even if a thread panicked while holding the lock: the
+/// data guarded here is consistent at every step.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,65 @@
+//! `spawn_blocking!`: a closure on tokio's blocking pool, as a child of the
+//! scope. It cannot be aborted: when the scope is cancelled it is asked to
+//! stop (`taskgroup::is_cancelled()` turns `true` inside it) and the scope
+//! waits for it; a closure still queued when the scope is cancelled never
+//! starts.
+
+use crate::core::ambient;
+use crate::core::cause::TaskInfo;
+use crate::core::state::{Shared, Who};
+use crate::core::trace::{self, TaskEnd};
+use crate::kinds::output::finish_output;
+use crate::scope::child::ChildGuard;
+use crate::scope::handle::TaskHandle;
+use crate::scope::{Scope, Spawn};
+
+/// What runs on the blocking-pool thread.
+fn run<F, R, T>(
+    mut guard: ChildGuard,
+    task: TaskInfo,
+    f: F,
+    finish: impl FnOnce(R, &Shared, &TaskInfo) -> Option<T>,
+) -> Option<T>
+where
+    F: FnOnce() -> R,
+{
+    let span = trace::task_span(&guard.shared().span, &task);
+    if guard.shared().is_cancelled() {
+        // Never started: the closure (and what it captured) is dropped
+        // here, in scope, a panic of its `Drop` recorded.
+        if let Err(payload) = guard.in_scope(|| drop(f)) {
+            guard.shared().fail_with_panic(payload, Who::Task(&task));
+        }
+        trace::task_ended(&span, TaskEnd::Cancelled, None);
+        return None;
+    }
+    match guard.in_scope(|| ambient::blocking_closure(|| trace::in_span(&span, f))) {
+        Ok(output) => {
+            let value = finish_output(finish, output, guard.shared(), &task);
+            trace::task_ended(&span, TaskEnd::of(&value), None);
+            value
+        }
+        Err(payload) => {
+            trace::task_ended(&span, TaskEnd::Panicked, Some(&payload));
+            guard.shared().fail_with_panic(payload, Who::Task(&task));
+            None
+        }
+    }
+}
+
+/// Starts `f` on the blocking pool as a child of `scope`; `finish` maps
+/// its output (`output.rs`).
+pub(crate) fn spawn<E, F, R, T>(
+    scope: &Scope<E>,
+    spawn: Spawn,
+    f: F,
+    finish: impl FnOnce(R, &Shared, &TaskInfo) -> Option<T> + Send + 'static,
+) -> TaskHandle<'_, T>
+where
+    F: FnOnce() -> R + Send + 'static,
+    T: Send + 'static,
+{
+    scope.start(spawn, true, |guard, info, _timeout| {
+        tokio::task::spawn_blocking(move || run(guard, info, f, finish))
+    })
+}

@@ -1,0 +1,107 @@
+//! Options of a scope, as written in `#[nursery(...)]` / `scope!(...; { })`.
+
+use std::num::NonZeroUsize;
+use std::panic::Location;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::core::state::Grace;
+use crate::policy::deadline::IntoTimeout;
+
+/// Values accepted by `limit = …`: a `usize` (at least 1), a
+/// `NonZeroUsize`, or an `Option` of either where `None` means no limit.
+///
+/// A runtime value of `0` panics when the scope opens, with a message that
+/// names the scope: a limit of zero would never let a task start.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::num::NonZeroUsize;
+/// use taskgroup::scope;
+/// let configured: Option<usize> = None; // e.g. from a config file: no limit
+/// scope!(limit = configured; { spawn!(async {}); });
+/// scope!(limit = 8; { spawn!(async {}); });
+/// scope!(limit = NonZeroUsize::new(2).unwrap(); { spawn!(async {}); });
+/// # }
+/// ```
+pub trait IntoLimit {
+    /// `None` for no limit.
+    fn into_limit(self) -> Option<usize>;
+}
+
+impl IntoLimit for usize {
+    fn into_limit(self) -> Option<usize> {
+        Some(self)
+    }
+}
+
+impl IntoLimit for NonZeroUsize {
+    fn into_limit(self) -> Option<usize> {
+        Some(self.get())
+    }
+}
+
+impl<L: IntoLimit> IntoLimit for Option<L> {
+    fn into_limit(self) -> Option<usize> {
+        self.and_then(IntoLimit::into_limit)
+    }
+}
+
+/// Options of a scope; built by the macros.
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub(crate) location: &'static Location<'static>,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) limit: Option<usize>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) grace: Option<Grace>,
+    pub(crate) collect_all: bool,
+}
+
+impl Options {
+    pub fn new(location: &'static Location<'static>) -> Self {
+        Options {
+            location,
+            name: None,
+            limit: None,
+            timeout: None,
+            grace: None,
+            collect_all: false,
+        }
+    }
+
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
+        self.limit = limit.into_limit();
+        self
+    }
+
+    pub fn timeout(mut self, timeout: impl IntoTimeout) -> Self {
+        self.timeout = timeout.into_timeout();
+        self
+    }
+
+    /// `errors = all`.
+    pub fn collect_all(mut self) -> Self {
+        self.collect_all = true;
+        self
+    }
+
+    pub fn grace(mut self, grace: impl IntoTimeout) -> Self {
+        self.grace = grace.into_timeout().map(Grace::For);
+        self
+    }
+
+    /// Cancellation signals, and the abort waits until the scope's future
+    /// is dropped (`taskgroup::shutdown` times the drain itself).
+    pub(crate) fn grace_until_dropped(mut self) -> Self {
+        self.grace = Some(Grace::UntilDropped);
+        self
+    }
+}
