@@ -127,7 +127,13 @@ probe! {
 /// [`ScopeError`]: crate::checks::ScopeError
 pub trait SpawnResult<F, U, E2> {
     /// A future passed by name: its error converts with `From`.
-    fn spawn_task<'s, E>(&self, scope: &'s Scope<E>, spawn: Spawn, future: F) -> TaskHandle<'s, U>
+    fn spawn_task<'s, E>(
+        // (One parameter per line: a compiler note quotes only the first line.)
+        &self,
+        scope: &'s Scope<E>,
+        spawn: Spawn,
+        future: F,
+    ) -> TaskHandle<'s, U>
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
@@ -138,7 +144,13 @@ pub trait SpawnResult<F, U, E2> {
     }
 
     /// An inline `async` block: its error type is the scope's.
-    fn spawn_inline<'s, E>(&self, scope: &'s Scope<E>, spawn: Spawn, future: F) -> TaskHandle<'s, U>
+    fn spawn_inline<'s, E>(
+        // (One parameter per line: a compiler note quotes only the first line.)
+        &self,
+        scope: &'s Scope<E>,
+        spawn: Spawn,
+        future: F,
+    ) -> TaskHandle<'s, U>
     where
         F: Future<Output = Result<U, E2>> + Send + 'static,
         U: Send + 'static,
@@ -210,7 +222,13 @@ where
 /// [`ScopeError`]: crate::checks::ScopeError
 pub trait SpawnBlockingResult<F, U, E2> {
     /// A closure passed by name: its error converts with `From`.
-    fn spawn_task<'s, E>(&self, scope: &'s Scope<E>, spawn: Spawn, f: F) -> TaskHandle<'s, U>
+    fn spawn_task<'s, E>(
+        // (One parameter per line: a compiler note quotes only the first line.)
+        &self,
+        scope: &'s Scope<E>,
+        spawn: Spawn,
+        f: F,
+    ) -> TaskHandle<'s, U>
     where
         F: FnOnce() -> Result<U, E2> + Send + 'static,
         U: Send + 'static,
@@ -223,7 +241,13 @@ pub trait SpawnBlockingResult<F, U, E2> {
     }
 
     /// A closure written inline: its error type is the scope's.
-    fn spawn_inline<'s, E>(&self, scope: &'s Scope<E>, spawn: Spawn, f: F) -> TaskHandle<'s, U>
+    fn spawn_inline<'s, E>(
+        // (One parameter per line: a compiler note quotes only the first line.)
+        &self,
+        scope: &'s Scope<E>,
+        spawn: Spawn,
+        f: F,
+    ) -> TaskHandle<'s, U>
     where
         F: FnOnce() -> Result<U, E2> + Send + 'static,
         U: Send + 'static,
@@ -243,7 +267,13 @@ pub trait SpawnBlockingResult<F, U, E2> {
 /// meant to be implemented or called by hand.
 pub trait SpawnBlockingValue<F> {
     /// A closure passed by name.
-    fn spawn_task<'s, E, R>(&self, scope: &'s Scope<E>, spawn: Spawn, f: F) -> TaskHandle<'s, R>
+    fn spawn_task<'s, E, R>(
+        // (One parameter per line: a compiler note quotes only the first line.)
+        &self,
+        scope: &'s Scope<E>,
+        spawn: Spawn,
+        f: F,
+    ) -> TaskHandle<'s, R>
     where
         F: BlockingTask + FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -252,7 +282,13 @@ pub trait SpawnBlockingValue<F> {
     }
 
     /// A closure written inline (same as [`SpawnBlockingValue::spawn_task`]).
-    fn spawn_inline<'s, E, R>(&self, scope: &'s Scope<E>, spawn: Spawn, f: F) -> TaskHandle<'s, R>
+    fn spawn_inline<'s, E, R>(
+        // (One parameter per line: a compiler note quotes only the first line.)
+        &self,
+        scope: &'s Scope<E>,
+        spawn: Spawn,
+        f: F,
+    ) -> TaskHandle<'s, R>
     where
         F: BlockingTask + FnOnce() -> R + Send + 'static,
         R: Send + 'static,

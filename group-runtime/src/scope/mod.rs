@@ -286,6 +286,9 @@ impl<E> Drop for Scope<E> {
 /// The check the macros write next to every `timeout` (a scope's or a
 /// task's): the scope's error type is a [`DeadlineError`]. It also tells
 /// the scope how to build that error.
-pub fn deadline_error<E: DeadlineError>(scope: &Scope<E>) {
+pub fn deadline_error<E: DeadlineError>(
+    // (One parameter per line: a compiler note quotes only the first line.)
+    scope: &Scope<E>,
+) {
     let _ = scope.shared.deadline_error.set(E::elapsed);
 }
