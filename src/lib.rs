@@ -189,6 +189,7 @@
 //!   `TaskTracker`, Kotlin, Java and Scala Ox;
 //! * `docs/compile-time-checks.md` — what the compiler rejects, with the
 //!   message, and the `clippy.toml` that extends the detached-spawn check;
+//! * `docs/semantics.md` — the rules a scope follows, which the tests cite;
 //! * `docs/guarantees.md` — how the guarantees are tested;
 //! * `docs/design.md` — the design notes;
 //! * `docs/performance.md` — the benchmarks.

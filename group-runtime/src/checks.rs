@@ -17,7 +17,9 @@
 //!
 //! A value of `timeout = …` or `grace = …` is checked by
 //! [`IntoTimeout`](crate::IntoTimeout) (a `Duration` or an
-//! `Option<Duration>`).
+//! `Option<Duration>`), one of `limit = …` by
+//! [`IntoLimit`](crate::IntoLimit) (a `usize`, a `NonZeroUsize`, or an
+//! `Option` of one), one of `name = …` by [`IntoName`] (a string).
 //!
 //! How a task's output picks its kind, at compile time: a task returning a
 //! `Result` fails the scope with its `Err` ([`SpawnResult`],
@@ -70,3 +72,4 @@ pub use crate::policy::task_bounds::{
     blocking_task, parallel_task, BlockingTask, InlineTaskError, ParallelTask, ScopeError,
 };
 pub use crate::scope::deadline_error;
+pub use crate::scope::options::IntoName;

@@ -16,8 +16,8 @@ use crate::parse::options::ScopeOptions;
 /// becomes
 /// ```text
 /// ::taskgroup::__private::Options::new(<location>)
-///     .name("crawler")
-///     .limit(4)
+///     .name(::taskgroup::checks::IntoName::into_name("crawler"))
+///     .limit(::taskgroup::IntoLimit::into_limit(4))
 ///     .timeout(::taskgroup::IntoTimeout::into_timeout(d))
 ///     .collect_all()
 /// ```
@@ -27,10 +27,12 @@ pub(crate) fn builder(options: &ScopeOptions, location: TokenStream) -> TokenStr
     let krate = options.krate();
     let mut builder = quote!(#krate::__private::Options::new(#location));
     if let Some(name) = &options.name {
-        builder = quote_spanned!(name.span()=> #builder.name(#name));
+        let value = quote_spanned!(name.span()=> #krate::checks::IntoName::into_name(#name));
+        builder = quote_spanned!(name.span()=> #builder.name(#value));
     }
     if let Some(limit) = &options.limit {
-        builder = quote_spanned!(limit.span()=> #builder.limit(#limit));
+        let value = quote_spanned!(limit.span()=> #krate::IntoLimit::into_limit(#limit));
+        builder = quote_spanned!(limit.span()=> #builder.limit(#value));
     }
     if let Some(timeout) = &options.timeout {
         let value = into_timeout(&krate, timeout);

@@ -155,7 +155,7 @@ fn start(krate: &TokenStream, scope: &Ident, limited: bool, call: Call) -> Token
 /// becomes
 /// ```text
 /// {
-///     let __tg_name = Some(Into::into("n"));
+///     let __tg_name = Some(::taskgroup::checks::IntoName::into_name("n"));
 ///     let __tg_slot = __tg_scope.__slot_try();
 ///     match __tg_slot {
 ///         Some(__tg_slot) => {
@@ -200,7 +200,7 @@ fn generate(
     };
     let name = match &call.name {
         Some(name) => {
-            quote_spanned!(name.span()=> ::core::option::Option::Some(::core::convert::Into::into(#name)))
+            quote_spanned!(name.span()=> ::core::option::Option::Some(#krate::checks::IntoName::into_name(#name)))
         }
         None => quote!(::core::option::Option::None),
     };

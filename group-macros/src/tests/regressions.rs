@@ -165,7 +165,7 @@ fn scope_limit_from_a_fragment() {
     parse_expr(&output).expect("an expression");
     assert!(!has_compile_error(&output), "{output}");
     assert_eq!(
-        occurrences(&output, ". limit (config . workers)"),
+        occurrences(&output, "into_limit (config . workers)"),
         1,
         "{output}"
     );

@@ -67,10 +67,14 @@ fn in_blocking_closure_as<R>(yes: bool, f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Whether the code running now is a `spawn_blocking!` closure of the
-/// current scope.
-pub(crate) fn in_blocking_closure() -> bool {
+/// Whether the code running now is a `spawn_blocking!` closure of
+/// `parent` (`None`: never).
+pub(crate) fn in_blocking_closure_of(parent: Option<&Shared>) -> bool {
+    let Some(parent) = parent else {
+        return false;
+    };
     IN_BLOCKING_CLOSURE.try_with(Cell::get).unwrap_or(false)
+        && with_current(|current| current.is_some_and(|current| std::ptr::eq(current, parent)))
 }
 
 /// Looks at the current scope without touching its reference count.

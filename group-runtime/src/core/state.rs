@@ -77,7 +77,7 @@ use tokio_util::sync::CancellationToken;
 use crate::core::cause::{panic_message, Cause, Payload, ScopeInfo, TaskInfo};
 use crate::core::parked::Parked;
 use crate::core::records::{self, Recorded, Registry};
-use crate::core::sync::{fence, AtomicUsize, Mutex, MutexGuard};
+use crate::core::sync::{fence, AtomicBool, AtomicUsize, Mutex, MutexGuard};
 use crate::core::trace;
 
 /// The live scopes, for `taskgroup::dump()`: a scope enters when it opens
@@ -211,10 +211,12 @@ pub(crate) struct Shared {
     pub(crate) grace: Option<Grace>,
     /// `errors = all`: failures are collected, not cancelling.
     pub(crate) collect_all: bool,
-    /// Opened directly in a `spawn_blocking!` closure of `parent` (with
-    /// `Handle::block_on`): when `parent` aborts, nobody drops this scope's
-    /// future, so its runner drops the body itself.
-    in_blocking_closure: bool,
+    /// The runner runs (as of its last poll) in a `spawn_blocking!` closure
+    /// of `parent` (with `Handle::block_on`): when `parent` aborts, nobody
+    /// drops this scope's future, so its runner drops the body itself.
+    /// Where it runs, not where it was opened: a scope future built in a
+    /// closure may be awaited elsewhere.
+    in_blocking_closure: AtomicBool,
     /// Builds the scope's error from `Elapsed`; set when a `timeout` is
     /// written on the scope or on one of its tasks (which requires
     /// `E: From<Elapsed>` at compile time).
@@ -255,17 +257,16 @@ impl Shared {
             deadline,
             grace,
             collect_all,
-            in_blocking_closure: false,
+            in_blocking_closure: AtomicBool::new(false),
             deadline_error: OnceLock::new(),
             state: AtomicUsize::new(0),
         }
     }
 
-    /// Marks a scope opened directly in a `spawn_blocking!` closure of its
-    /// parent (see `in_blocking_closure`).
-    pub(crate) fn opened_in_blocking_closure(mut self, yes: bool) -> Self {
-        self.in_blocking_closure = yes && self.parent.is_some();
-        self
+    /// Where the runner runs now (see `in_blocking_closure`), noted at each
+    /// of its polls.
+    pub(crate) fn runs_in_blocking_closure(&self, yes: bool) {
+        self.in_blocking_closure.store(yes, SeqCst);
     }
 
     /// Joins the enclosing scope's list of nested scopes (so that its
@@ -349,7 +350,7 @@ impl Shared {
 
     /// Runs in a blocking closure whose scope aborts its children.
     fn closure_aborted(&self) -> bool {
-        self.in_blocking_closure
+        self.in_blocking_closure.load(SeqCst)
             && self
                 .parent
                 .as_ref()
@@ -400,6 +401,11 @@ impl Shared {
             // follows the signal at once).
             let bits = parent.bits();
             if bits & (FAILED | DROPPED) != 0 && (bits & ABORTING != 0 || parent.grace.is_none()) {
+                return Fate::Doomed;
+            }
+            // An enclosing scope whose body is dropped for its own parent's
+            // abort (it runs in that parent's blocking closure).
+            if parent.closure_aborted() {
                 return Fate::Doomed;
             }
             scope = parent;

@@ -91,17 +91,14 @@ impl<E> Scope<E> {
         let timeout = timeout.map(|after| (Instant::now() + after, after));
         let deadline = timeout.map(|(at, _)| at);
         let scope = Scope {
-            shared: Arc::new(
-                Shared::new(
-                    info,
-                    ambient::current(),
-                    limit,
-                    deadline,
-                    grace,
-                    collect_all,
-                )
-                .opened_in_blocking_closure(ambient::in_blocking_closure()),
-            ),
+            shared: Arc::new(Shared::new(
+                info,
+                ambient::current(),
+                limit,
+                deadline,
+                grace,
+                collect_all,
+            )),
             timeout,
             _error: PhantomData,
         };

@@ -25,6 +25,11 @@ use crate::policy::deadline::IntoTimeout;
 /// scope!(limit = NonZeroUsize::new(2).unwrap(); { spawn!(async {}); });
 /// # }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`limit = …` takes a `usize` (or a `NonZeroUsize`, or an `Option` of one: `None` for no limit), not `{Self}`",
+    label = "not a `usize`",
+    note = "convert it: `limit = workers as usize`, or `limit = usize::try_from(workers)?`"
+)]
 pub trait IntoLimit {
     /// `None` for no limit.
     fn into_limit(self) -> Option<usize>;
@@ -45,6 +50,64 @@ impl IntoLimit for NonZeroUsize {
 impl<L: IntoLimit> IntoLimit for Option<L> {
     fn into_limit(self) -> Option<usize> {
         self.and_then(IntoLimit::into_limit)
+    }
+}
+
+/// Values accepted by `name = …` on a scope or a task: a string.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// let id = 7;
+/// scope!(name = "crawler"; {
+///     spawn!(name = format!("fetch {id}"), async {});
+/// });
+/// # }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`name = …` takes a string (`&str`, `String`, `Arc<str>`, `Box<str>`), not `{Self}`",
+    label = "not a string",
+    note = "e.g. `name = \"crawler\"`, or `name = format!(\"fetch {{id}}\")`"
+)]
+pub trait IntoName {
+    /// The name, shared by the dump, `tracing` and messages.
+    fn into_name(self) -> Arc<str>;
+}
+
+impl IntoName for &str {
+    fn into_name(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl IntoName for String {
+    fn into_name(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl IntoName for &String {
+    fn into_name(self) -> Arc<str> {
+        Arc::from(self.as_str())
+    }
+}
+
+impl IntoName for Arc<str> {
+    fn into_name(self) -> Arc<str> {
+        self
+    }
+}
+
+impl IntoName for Box<str> {
+    fn into_name(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl IntoName for std::borrow::Cow<'_, str> {
+    fn into_name(self) -> Arc<str> {
+        Arc::from(self)
     }
 }
 
@@ -72,13 +135,15 @@ impl Options {
         }
     }
 
-    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
-        self.name = Some(name.into());
+    pub fn name(mut self, name: impl IntoName) -> Self {
+        self.name = Some(name.into_name());
         self
     }
 
-    pub fn limit(mut self, limit: impl IntoLimit) -> Self {
-        self.limit = limit.into_limit();
+    /// (The macros convert with `IntoLimit::into_limit` at the user's
+    /// value: an error names the public trait.)
+    pub fn limit(mut self, limit: Option<usize>) -> Self {
+        self.limit = limit;
         self
     }
 

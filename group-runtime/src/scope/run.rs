@@ -281,6 +281,7 @@ pub(crate) async fn drive<B: IntoDriven>(
 
     // Phase 1: the body runs until it returns or a failure drops it.
     poll_fn(|cx| loop {
+        shared.runs_in_blocking_closure(ambient::in_blocking_closure_of(shared.parent.as_deref()));
         timers(cx);
         orphans_done(cx);
         if shared.body_must_go() {
@@ -318,6 +319,7 @@ pub(crate) async fn drive<B: IntoDriven>(
     // read at every turn; `JOINING` is set, so the last one wakes us.)
     shared.start_join();
     poll_fn(|cx| loop {
+        shared.runs_in_blocking_closure(ambient::in_blocking_closure_of(shared.parent.as_deref()));
         timers(cx);
         let rest_done = body.rest_done(cx);
         let adopted_done = orphans_done(cx);

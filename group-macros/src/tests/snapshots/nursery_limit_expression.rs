@@ -15,7 +15,7 @@ async fn work(config: &Config) {
             ::taskgroup::__private::Options::new(
                     ::taskgroup::__private::Location::caller(),
                 )
-                .limit(config.workers * 2),
+                .limit(::taskgroup::IntoLimit::into_limit(config.workers * 2)),
         );
     #[allow(unused_macros)]
     macro_rules! spawn {

@@ -18,8 +18,12 @@ async fn crawl(urls: Vec<Url>) -> Result<(), Error> {
             ::my_crate::reexports::taskgroup::__private::Options::new(
                     ::my_crate::reexports::taskgroup::__private::Location::caller(),
                 )
-                .name("crawler")
-                .limit(4),
+                .name(
+                    ::my_crate::reexports::taskgroup::checks::IntoName::into_name(
+                        "crawler",
+                    ),
+                )
+                .limit(::my_crate::reexports::taskgroup::IntoLimit::into_limit(4)),
         );
     #[allow(unused_macros)]
     macro_rules! spawn {

@@ -14,7 +14,7 @@ fn __snapshot() {
             ::taskgroup::__private::Options::new(
                     ::taskgroup::__private::Location::caller(),
                 )
-                .limit(4),
+                .limit(::taskgroup::IntoLimit::into_limit(4)),
         );
         #[allow(unused_macros)]
         macro_rules! spawn {

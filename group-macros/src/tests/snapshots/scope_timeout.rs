@@ -14,7 +14,7 @@ fn __snapshot() {
             ::taskgroup::__private::Options::new(
                     ::taskgroup::__private::Location::caller(),
                 )
-                .limit(2)
+                .limit(::taskgroup::IntoLimit::into_limit(2))
                 .timeout(::taskgroup::IntoTimeout::into_timeout(config.timeout)),
         );
         ::taskgroup::checks::deadline_error(&__tg_scope);

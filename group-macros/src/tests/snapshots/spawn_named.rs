@@ -1,7 +1,7 @@
 fn __snapshot() {
     {
         let __tg_name = ::core::option::Option::Some(
-            ::core::convert::Into::into(format!("job {id}")),
+            ::my_crate::taskgroup::checks::IntoName::into_name(format!("job {id}")),
         );
         let __tg_future = ::my_crate::taskgroup::checks::parallel_task(fetch(id));
         let __tg_slot = __tg_scope.__slot_now();

@@ -1,7 +1,7 @@
 fn __snapshot() {
     {
         let __tg_name = ::core::option::Option::Some(
-            ::core::convert::Into::into("slow"),
+            ::taskgroup::checks::IntoName::into_name("slow"),
         );
         ::taskgroup::checks::deadline_error(&__tg_scope);
         let __tg_future = ::taskgroup::checks::parallel_task(fetch(id));

@@ -20,7 +20,7 @@ fn __snapshot() {
             .starting_inline(&__tg_scope, __tg_error, __tg_signalled, __tg_start_future);
         ::core::mem::drop({
             let __tg_name = ::core::option::Option::Some(
-                ::core::convert::Into::into("server"),
+                ::taskgroup::checks::IntoName::into_name("server"),
             );
             let __tg_future = ::taskgroup::checks::parallel_task(__tg_start_future);
             let __tg_slot = __tg_scope.__slot_now();
