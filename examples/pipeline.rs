@@ -7,9 +7,9 @@
 //! the walk and the other digesters, and is the result; no task outlives
 //! the call on any path.
 //!
-//! Run: `cargo run --example pipeline` (this crate's runtime sources), or
-//! `cargo run --example pipeline -- DIR`. Expected output (digests and
-//! timings vary):
+//! Run: `cargo run -p taskgroup-examples --example pipeline` (this crate's
+//! runtime sources; `-- DIR` after it for another directory). Expected
+//! output (digests and timings vary):
 //!
 //! ```text
 //! group-runtime/src: 30 files, 8 digesters, in 13 ms
@@ -148,7 +148,7 @@ async fn main() -> io::Result<()> {
     match std::env::args().nth(1) {
         Some(dir) => run(PathBuf::from(&dir), &dir).await,
         None => {
-            let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("group-runtime/src");
+            let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../group-runtime/src");
             run(sources, "group-runtime/src").await;
             let demo = broken_tree()?;
             run(demo.clone(), &demo.display().to_string()).await;

@@ -35,8 +35,10 @@ fn marked_calls(source: &str) -> Vec<(usize, String)> {
 
 #[test]
 fn clippy_toml_rejects_detached_spawns_in_the_whole_crate() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let fixture = root.join("tests/clippy-config");
+    // This package is tests/, in the workspace's root.
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = tests.parent().unwrap();
+    let fixture = tests.join("clippy-config");
     let source = std::fs::read_to_string(fixture.join("src/lib.rs")).unwrap();
     let calls = marked_calls(&source);
     assert_eq!(calls.len(), 12, "the fixture marks twelve calls: {calls:?}");

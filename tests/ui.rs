@@ -4,14 +4,15 @@
 //! compile (and run), `tests/ui/fail/*.rs` must fail with the reviewed
 //! message in the `.stderr` next to each file.
 //!
-//! Regenerate with `TRYBUILD=overwrite cargo test --test ui` and read every
-//! diff as the user who gets the message. Gated to the stable channel:
-//! compiler messages change between toolchains.
+//! Regenerate with `TRYBUILD=overwrite cargo test -p taskgroup-tests --test
+//! ui` and read every diff as the user who gets the message. Gated to the
+//! stable channel: compiler messages change between toolchains.
 
 #[rustversion::attr(not(stable), ignore)]
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    t.pass("tests/ui/pass/*.rs");
-    t.compile_fail("tests/ui/fail/*.rs");
+    // Relative to this package, tests/.
+    t.pass("ui/pass/*.rs");
+    t.compile_fail("ui/fail/*.rs");
 }

@@ -18,7 +18,7 @@ pub struct GoFigures {
 
 /// Runs the Go program once; its figures are medians of its own rounds.
 pub fn run() -> GoFigures {
-    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/errgroup/main.go");
+    let program = concat!(env!("CARGO_MANIFEST_DIR"), "/errgroup/main.go");
     let mut command = Command::new("go");
     command
         .args(["run", program])
