@@ -10,7 +10,8 @@
 //! The pages are simulated (latency 5–20 ms, every 37th page fails), so the
 //! run is the same everywhere.
 //!
-//! Run: `cargo run --example bounded_crawl`. Expected output (timings ±):
+//! Run: `cargo run -p taskgroup-examples --example bounded_crawl`.
+//! Expected output (timings ±):
 //!
 //! ```text
 //! limit = 16, errors = all: 390 pages, 10 failed (first: page 36: 500 Internal Server Error), at most 16 in flight, 363 ms

@@ -47,12 +47,12 @@
 //! trigger is in the drained value. Cases run on 32 MiB stacks (five
 //! nested scopes overflow 2 MiB in debug builds).
 //!
-//! CI: `cargo test --test random_trees` (400 paused cases, 200
-//! multi-thread; the reproducers this test found are deterministic tests
-//! in `tests/scoped_abort.rs` and `tests/composition.rs`). Longer, with the
-//! figures (cases, leaves per kind, faults injected, outcomes, ambiguous /
-//! inexact cases, leaks):
-//! `PROPTEST_CASES=5000 cargo test --release --test random_trees -- --nocapture --test-threads 1`
+//! CI: `cargo test -p taskgroup-tests --test random_trees` (400 paused
+//! cases, 200 multi-thread; the reproducers this test found are
+//! deterministic tests in `tests/scoped_abort.rs` and
+//! `tests/composition.rs`). Longer, with the figures (cases, leaves per
+//! kind, faults injected, outcomes, ambiguous / inexact cases, leaks):
+//! `PROPTEST_CASES=5000 cargo test --release -p taskgroup-tests --test random_trees -- --nocapture --test-threads 1`
 
 mod common;
 

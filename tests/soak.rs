@@ -10,8 +10,9 @@
 //! and memory does not grow from round to round (nothing is retained per
 //! task: registry, slabs, counters). Linux only (`/proc/self`).
 //!
-//! CI: `cargo test --test soak` (200,000 tasks per kind, 3 rounds). Long:
-//! `SOAK_TASKS=1000000 SOAK_ROUNDS=10 cargo test --release --test soak -- --nocapture`.
+//! CI: `cargo test -p taskgroup-tests --test soak` (200,000 tasks per kind,
+//! 3 rounds). Long:
+//! `SOAK_TASKS=1000000 SOAK_ROUNDS=10 cargo test --release -p taskgroup-tests --test soak -- --nocapture`.
 #![cfg(target_os = "linux")]
 
 use std::time::Instant;

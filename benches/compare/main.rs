@@ -3,8 +3,8 @@
 //! `FuturesUnordered`, moro, and Go's errgroup when Go is installed (the
 //! same scenarios in `benches/errgroup/main.go`).
 //!
-//! Run: `cargo bench --bench compare` (`-- quick` for 3 rounds instead of
-//! 11; `-- only=1,5,go` for some scenarios, with or without Go; `-- dump`
+//! Run: `cargo bench -p taskgroup-bench --bench compare` (`-- quick` for 3 rounds
+//! instead of 11; `-- only=1,5,go` for some scenarios, with or without Go; `-- dump`
 //! with `taskgroup::enable_dump()` called first, to measure the recording). Every figure is the median of the rounds; contenders are
 //! interleaved round by round. Each table gives the ratio to its first row.
 //!

@@ -2,13 +2,14 @@
 //! backends inside a `#[nursery]` with a deadline, connections as tasks of
 //! one scope, and a graceful shutdown that drains them.
 //!
-//! `cargo run --example server` serves on 127.0.0.1:3000 until Ctrl-C or
-//! SIGTERM (try `curl localhost:3000/profile/ada`, `/profile/broken`,
-//! `/profile/slow`), then drains for up to 10 s.
+//! `cargo run -p taskgroup-examples --example server` serves on
+//! 127.0.0.1:3000 until Ctrl-C or SIGTERM (try
+//! `curl localhost:3000/profile/ada`, `/profile/broken`, `/profile/slow`),
+//! then drains for up to 10 s.
 //!
-//! `cargo run --example server -- --demo` starts it on an ephemeral port,
-//! sends requests with a real HTTP client, shuts down with one request in
-//! flight, and exits. Expected output (timings ±):
+//! `cargo run -p taskgroup-examples --example server -- --demo` starts it
+//! on an ephemeral port, sends requests with a real HTTP client, shuts down
+//! with one request in flight, and exits. Expected output (timings ±):
 //!
 //! ```text
 //! [   0 ms] listening on 127.0.0.1:36733
