@@ -1,7 +1,9 @@
-//! Every `tests/*.rs` file is a test target: the package's `[[test]]` list in
-//! `tests/Cargo.toml` is written by hand (cargo would look in tests/tests/),
-//! so a new file missing from it would never run, and this test says so.
-//! `server.rs` is listed in `examples/Cargo.toml`, beside the HTTP stack.
+//! Every `tests/*.rs` file is the test target of a package, so none is left out of the run.
+//!
+//! The `[[test]]` list in `tests/Cargo.toml` is written by hand (cargo would
+//! look in tests/tests/), so a new file missing from it would never run, and
+//! this test says so. `server.rs` is listed in `examples/Cargo.toml`, beside
+//! the HTTP stack.
 
 use std::collections::BTreeSet;
 use std::path::Path;
