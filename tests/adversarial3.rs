@@ -394,9 +394,14 @@ fn a_scope_opened_in_a_blocking_closure_and_awaited_inline_after_cancel_runs_on(
 /// code would print in the user's crate).
 #[test]
 fn the_library_sources_contain_no_printing() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    // (This file's package is `tests/`: the workspace root is its parent.)
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
     let mut offenders = Vec::new();
+    let mut scanned = 0;
     for dir in ["group-runtime/src", "group-macros/src", "src"] {
+        assert!(root.join(dir).is_dir(), "{dir} not found");
         let mut stack = vec![root.join(dir)];
         while let Some(path) = stack.pop() {
             if path.is_dir() {
@@ -413,6 +418,7 @@ fn the_library_sources_contain_no_printing() {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap();
+            scanned += 1;
             for (n, line) in text.lines().enumerate() {
                 let code = line.trim_start();
                 if code.starts_with("//") {
@@ -435,6 +441,7 @@ fn the_library_sources_contain_no_printing() {
             }
         }
     }
+    assert!(scanned > 30, "only {scanned} source files found");
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
 
@@ -523,14 +530,17 @@ fn an_aborted_drain_prints_nothing() {
 // `IntoTimeout`'s message).
 #[test]
 fn no_reviewed_compiler_message_names_a_hidden_item() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/fail");
+    // (This file's package is `tests/`.)
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/fail");
     let mut offenders = Vec::new();
+    let mut read = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|ext| ext != "stderr") {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
+        read += 1;
         for line in text.lines() {
             // Only the messages, labels and notes; not the quoted source.
             let message = line.starts_with("error")
@@ -555,5 +565,6 @@ fn no_reviewed_compiler_message_names_a_hidden_item() {
             }
         }
     }
+    assert!(read > 20, "only {read} .stderr files found");
     assert!(offenders.is_empty(), "{offenders:#?}");
 }
