@@ -15,7 +15,7 @@
 //!
 //! The scan is syntactic: a spawn reached through an alias (`use tokio::spawn
 //! as go;`) or another function escapes it. Clippy's `disallowed-methods`
-//! extends the rule to a whole crate (see the README).
+//! extends the rule to a whole crate (see docs/compile-time-checks.md).
 //!
 //! Imports `parse` (the macros' names) and `diagnostics`.
 
@@ -164,7 +164,7 @@ fn last_segment_is(path: &Path, names: &[&str]) -> bool {
 /// `Handle::current().spawn(…)` / `.spawn_blocking(…)` and
 /// `thread::Builder::new()….spawn(…)`: a method chain whose root is a call
 /// of one of those paths. A handle or builder kept in a variable is not
-/// resolved (the clippy configuration in the README catches those).
+/// resolved (the clippy configuration of docs/compile-time-checks.md catches those).
 fn detached_method(call: &ExprMethodCall) -> Option<(String, &'static str)> {
     let method = call.method.to_string();
     let mut receiver = &*call.receiver;

@@ -192,7 +192,7 @@ macro_rules! __scoped_unprepared {
 /// Marks a deliberate detached spawn inside a `#[nursery]` body or a
 /// `scope!` block, which the macros otherwise reject (`tokio::spawn`,
 /// `std::thread::spawn`, …), and which clippy's `disallowed-methods` rejects
-/// if the crate is configured as the README shows. It evaluates its argument
+/// if the crate is configured as docs/compile-time-checks.md shows. It evaluates its argument
 /// unchanged; its only job is to make the exception visible (`grep -rn
 /// 'detached!'`).
 ///
@@ -215,7 +215,7 @@ macro_rules! __scoped_unprepared {
 macro_rules! detached {
     ($($call:tt)*) => {{
         // The same exception for clippy's `disallowed-methods` rule, if the
-        // crate extends the check with it (see the README).
+        // crate extends the check with it (see docs/compile-time-checks.md).
         #[allow(clippy::disallowed_methods)]
         let detached = $($call)*;
         detached
