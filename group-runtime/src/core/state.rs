@@ -266,7 +266,11 @@ impl Shared {
     /// Where the runner runs now (see `in_blocking_closure`), noted at each
     /// of its polls.
     pub(crate) fn runs_in_blocking_closure(&self, yes: bool) {
-        self.in_blocking_closure.store(yes, SeqCst);
+        // Read first: the runner calls this at every poll, and the answer
+        // almost never changes (no write to the shared line then).
+        if self.in_blocking_closure.load(SeqCst) != yes {
+            self.in_blocking_closure.store(yes, SeqCst);
+        }
     }
 
     /// Joins the enclosing scope's list of nested scopes (so that its
