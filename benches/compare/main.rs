@@ -19,7 +19,14 @@
 //! 5. bounded: 1e6 trivial items, at most 16 at a time;
 //! 6. scenario 1 on the current-thread runtime;
 //! 7. 2,000 futures in one task woken one at a time: `spawn_scoped!`
-//!    against `FuturesUnordered`: ns per wake-up.
+//!    against `FuturesUnordered`: ns per wake-up;
+//! 8. spawn N trivial futures in one task and join, N = 1e3, 1e5, 1e6:
+//!    `spawn_scoped!` against `FuturesUnordered`: ns per child;
+//! 9. 1e5 groups of 4 trivial futures, the same contenders: ns per group;
+//! 10. memory: 1e5 and 1e6 parked children (a 16-byte future), the same
+//!     contenders: bytes per child.
+//!
+//! `-- only=7,8,9,10` runs the `spawn_scoped!` scenarios alone.
 
 mod bounded;
 mod cancel;
@@ -41,6 +48,10 @@ fn main() {
     if let Some(at) = args.iter().position(|arg| arg == "memory-child") {
         // Re-executed by scenario 4: one contender, one size, own process.
         return memory::child(&args[at + 1..]);
+    }
+    if let Some(at) = args.iter().position(|arg| arg == "scoped-memory-child") {
+        // Re-executed by scenario 10.
+        return scoped::memory_child(&args[at + 1..]);
     }
     if let Some(name) = args.iter().find_map(|arg| arg.strip_prefix("profile=")) {
         // For `perf record`: one contender of scenario 1, N = 1e6, 10 times
@@ -139,6 +150,38 @@ fn main() {
             &format!("(7) {WOKEN} futures in one task, woken one at a time, multi-thread"),
             "ns/wake-up",
             &figures,
+            &[],
+        );
+    }
+    for n in [1_000usize, 100_000, 1_000_000]
+        .into_iter()
+        .filter(|_| wanted("8"))
+    {
+        let figures = per_item(&multi, &scoped::join_contenders(), n, n);
+        print_table(
+            &format!("(8) spawn {n} trivial futures in one task and join, multi-thread"),
+            "ns/child",
+            &figures,
+            &[],
+        );
+    }
+    if wanted("9") {
+        let figures = per_item(&multi, &scoped::groups_of_4(), GROUPS, GROUPS);
+        print_table(
+            &format!("(9) {GROUPS} groups of 4 trivial futures in one task, multi-thread"),
+            "ns/group",
+            &figures,
+            &[],
+        );
+    }
+    for n in [100_000usize, 1_000_000]
+        .into_iter()
+        .filter(|_| wanted("10"))
+    {
+        print_table(
+            &format!("(10) memory: {n} parked children in one task (16-byte future)"),
+            "bytes/child",
+            &scoped::memory_per_child(n),
             &[],
         );
     }

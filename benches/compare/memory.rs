@@ -26,12 +26,18 @@ const CONTENDERS: [&str; 5] = [
 
 /// Runs every contender for `n` children, each in its own process.
 pub fn per_task(n: usize) -> Vec<Figure> {
+    in_own_processes("memory-child", &CONTENDERS, n)
+}
+
+/// Runs this binary again as `<mode> <contender> <n>` for each contender,
+/// and reads the figure it prints (`bytes-per-task …`).
+pub fn in_own_processes(mode: &str, contenders: &[&'static str], n: usize) -> Vec<Figure> {
     let exe = std::env::current_exe().expect("own path");
-    CONTENDERS
+    contenders
         .iter()
         .map(|&name| {
             let output = Command::new(&exe)
-                .args(["memory-child", name, &n.to_string()])
+                .args([mode, name, &n.to_string()])
                 .args(crate::dump_enabled().then_some("dump"))
                 .output()
                 .expect("re-executing the benchmark");
@@ -42,7 +48,7 @@ pub fn per_task(n: usize) -> Vec<Figure> {
                 .and_then(|value| value.trim().parse().ok())
                 .unwrap_or_else(|| {
                     panic!(
-                        "memory child {name} {n} failed: {stdout}{}",
+                        "{mode} {name} {n} failed: {stdout}{}",
                         String::from_utf8_lossy(&output.stderr)
                     )
                 });
@@ -52,7 +58,7 @@ pub fn per_task(n: usize) -> Vec<Figure> {
 }
 
 /// Reads a `kB` line of `/proc/self/status`.
-fn status_kib(key: &str) -> u64 {
+pub fn status_kib(key: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
     status
         .lines()

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::task::{waker_ref, ArcWake};
 use pin_project_lite::pin_project;
 
 use crate::core::cause::TaskInfo;
@@ -36,26 +36,66 @@ use crate::scope::{Scope, Slot, Spawn};
 
 type Child<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
+/// A child's place in the set and its generation there, as a wake-up names
+/// it: `(index, generation)`. A ticket of a child that is gone (its place
+/// vacated, or taken by a later child) is skipped.
+type Ticket = (u32, u32);
+
 /// The scoped children of one scope, created next to it by the macros
 /// when the body uses `spawn_scoped!`.
 ///
-/// The running children sit in a `FuturesUnordered`: each has a waker of
-/// its own, and a wake-up polls only the children that were woken, not all
-/// of them.
+/// Each running child sits boxed in a slab and has a waker of its own (a
+/// `WakeNode`, which queues the child's ticket in `Wakes::ready`): a
+/// wake-up polls only the children that were woken, not all of them. A
+/// child is taken out of the slab while it is polled, so that it may spawn
+/// more children or await another one's handle.
 #[doc(hidden)]
 pub struct ScopedSet<'a> {
-    running: RefCell<FuturesUnordered<Child<'a>>>,
-    /// Spawned while the running ones are being polled (a scoped child may
-    /// spawn more).
-    incoming: RefCell<Vec<Child<'a>>>,
+    slab: RefCell<Slab<'a>>,
+    /// The wake-ups of the children and of the body; shared with their
+    /// wakers.
+    wakes: Arc<Wakes>,
     closed: Cell<bool>,
 }
+
+#[derive(Default)]
+struct Slab<'a> {
+    entries: Vec<Entry<'a>>,
+    /// Vacant entries, reused last-in first-out.
+    vacant: Vec<u32>,
+    /// Spawned, not polled yet: they start in the next round (or in this
+    /// one, when a child spawned them).
+    fresh: Vec<Ticket>,
+    /// The woken tickets of the last round, emptied (swapped with
+    /// `Wakes::ready`, keeping both allocations).
+    spare: Vec<Ticket>,
+    /// Wake nodes of finished children that nobody else holds: handed to
+    /// the next child polled for the first time.
+    nodes: Vec<Arc<WakeNode>>,
+    live: usize,
+}
+
+struct Entry<'a> {
+    /// `None` while vacant, or while the child is being polled.
+    child: Option<Child<'a>>,
+    /// From the child's first poll until it is gone.
+    node: Option<Arc<WakeNode>>,
+    generation: u32,
+}
+
+/// Spare wake nodes kept for the next children, at most.
+const SPARE_NODES: usize = 1024;
 
 impl Default for ScopedSet<'_> {
     fn default() -> Self {
         ScopedSet {
-            running: RefCell::new(FuturesUnordered::new()),
-            incoming: RefCell::new(Vec::new()),
+            slab: RefCell::new(Slab::default()),
+            wakes: Arc::new(Wakes {
+                woken: AtomicBool::new(false),
+                polling: AtomicBool::new(false),
+                outer: Mutex::new(None),
+                ready: Mutex::new(Vec::new()),
+            }),
             closed: Cell::new(false),
         }
     }
@@ -67,39 +107,122 @@ impl<'a> ScopedSet<'a> {
     }
 
     fn push(&self, child: Child<'a>) {
-        self.incoming.borrow_mut().push(child);
+        let mut slab = self.slab.borrow_mut();
+        let index = match slab.vacant.pop() {
+            Some(index) => index,
+            None => {
+                let index = u32::try_from(slab.entries.len())
+                    .expect("fewer than 2^32 scoped children at once");
+                slab.entries.push(Entry {
+                    child: None,
+                    node: None,
+                    generation: 0,
+                });
+                index
+            }
+        };
+        let entry = &mut slab.entries[index as usize];
+        entry.child = Some(child);
+        let ticket = (index, entry.generation);
+        slab.fresh.push(ticket);
+        slab.live += 1;
     }
 
     fn has_incoming(&self) -> bool {
-        !self.incoming.borrow().is_empty()
+        !self.slab.borrow().fresh.is_empty()
     }
 
     fn is_empty(&self) -> bool {
-        self.running.borrow().is_empty() && self.incoming.borrow().is_empty()
+        self.slab.borrow().live == 0
     }
 
-    /// Polls the children that were woken (and the new ones); finished ones
-    /// are dropped.
+    /// Polls the children that were woken, then the new ones (and those
+    /// they spawn); finished ones are dropped. A child woken meanwhile
+    /// waits for the next round (its wake-up wakes the scope's future).
     ///
     /// Stops as soon as the scope aborts (a child's failure in this very
     /// call): an aborted child is dropped, never polled again.
-    fn poll_children(&self, cx: &mut Context<'_>, shared: &Shared) {
-        let mut running = self.running.borrow_mut();
+    fn poll_children(&self, shared: &Shared) {
+        let mut batch = std::mem::take(&mut self.slab.borrow_mut().spare);
+        std::mem::swap(&mut *lock(&self.wakes.ready), &mut batch);
+        let mut fresh = false;
         loop {
-            if shared.is_aborting() {
+            for &ticket in &batch {
+                if shared.is_aborting() {
+                    return;
+                }
+                self.poll_child(ticket);
+            }
+            batch.clear();
+            let mut slab = self.slab.borrow_mut();
+            if fresh {
+                // Emptied: its allocation stays for the next new children.
+                std::mem::swap(&mut slab.fresh, &mut batch);
+            } else {
+                std::mem::swap(&mut slab.spare, &mut batch);
+                std::mem::swap(&mut slab.fresh, &mut batch);
+                fresh = true;
+            }
+            if batch.is_empty() {
                 return;
             }
-            running.extend(self.incoming.borrow_mut().drain(..));
-            match running.poll_next_unpin(cx) {
-                Poll::Ready(Some(())) => continue,
-                // Empty, or nothing ready (it may also have yielded, after
-                // waking this task): done unless children were spawned
-                // meanwhile.
-                Poll::Ready(None) | Poll::Pending => {
-                    if self.incoming.borrow().is_empty() {
-                        return;
-                    }
-                }
+        }
+    }
+
+    /// Polls one child (unless its ticket is stale) with its own waker; a
+    /// finished child is dropped and its place vacated.
+    fn poll_child(&self, (index, generation): Ticket) {
+        let (mut child, node) = {
+            let mut slab = self.slab.borrow_mut();
+            let slab = &mut *slab;
+            let Some(entry) = slab.entries.get_mut(index as usize) else {
+                return;
+            };
+            if entry.generation != generation {
+                return;
+            }
+            let Some(child) = entry.child.take() else {
+                return;
+            };
+            let node = entry.node.take().unwrap_or_else(|| {
+                WakeNode::reuse(slab.nodes.pop(), &self.wakes, (index, generation))
+            });
+            (child, node)
+        };
+        // A wake-up from now on polls the child again.
+        node.queued.swap(false, SeqCst);
+        let done = {
+            let waker = waker_ref(&node);
+            child
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_ready()
+        };
+        if !done {
+            let mut slab = self.slab.borrow_mut();
+            if let Some(entry) = slab.entries.get_mut(index as usize) {
+                entry.child = Some(child);
+                entry.node = Some(node);
+                return;
+            }
+            // The set was closed meanwhile: the child goes too (below).
+        }
+        // Dropped outside the slab's borrow (a `Drop` may spawn, or
+        // release a handle).
+        drop(child);
+        let mut slab = self.slab.borrow_mut();
+        let slab = &mut *slab;
+        if let Some(entry) = slab.entries.get_mut(index as usize) {
+            entry.generation = entry.generation.wrapping_add(1);
+            slab.vacant.push(index);
+            slab.live -= 1;
+        }
+        let mut node = node;
+        if slab.nodes.len() < SPARE_NODES {
+            if let Some(unique) = Arc::get_mut(&mut node) {
+                // Nobody holds the child's waker any more.
+                *unique.queued.get_mut() = false;
+                slab.nodes.push(node);
             }
         }
     }
@@ -109,10 +232,58 @@ impl<'a> ScopedSet<'a> {
     /// polled or dropped, so the children's `Drop` impls see the cause.
     fn close(&self) {
         self.closed.set(true);
-        let running = std::mem::take(&mut *self.running.borrow_mut());
-        let incoming = std::mem::take(&mut *self.incoming.borrow_mut());
-        drop(running);
-        drop(incoming);
+        let slab = std::mem::take(&mut *self.slab.borrow_mut());
+        drop(slab);
+    }
+}
+
+/// Locks a mutex of the set's; a panic while it was held (none is expected:
+/// nothing runs under them but `Vec::push`) does not matter.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A scoped child's waker: queues the child's ticket (once until it is
+/// polled again) and wakes the scope's future. Reused by a later child once
+/// nobody holds it any more.
+struct WakeNode {
+    ticket: Ticket,
+    queued: AtomicBool,
+    wakes: Arc<Wakes>,
+}
+
+impl WakeNode {
+    /// A spare node (nobody else holds it) for `ticket`, or a new one.
+    fn reuse(spare: Option<Arc<WakeNode>>, wakes: &Arc<Wakes>, ticket: Ticket) -> Arc<WakeNode> {
+        if let Some(mut node) = spare {
+            if let Some(unique) = Arc::get_mut(&mut node) {
+                unique.ticket = ticket;
+                return node;
+            }
+        }
+        Arc::new(WakeNode {
+            ticket,
+            queued: AtomicBool::new(false),
+            wakes: wakes.clone(),
+        })
+    }
+}
+
+impl ArcWake for WakeNode {
+    fn wake_by_ref(node: &Arc<Self>) {
+        if node.queued.swap(true, SeqCst) {
+            return;
+        }
+        let first = {
+            let mut ready = lock(&node.wakes.ready);
+            ready.push(node.ticket);
+            ready.len() == 1
+        };
+        // Otherwise the scope's future was woken already, and has not
+        // taken the queue yet.
+        if first {
+            Wake::wake_by_ref(&node.wakes);
+        }
     }
 }
 
@@ -347,18 +518,21 @@ where
     }
 }
 
-/// The waker the body and the scoped children are polled with. A wake-up
-/// that arrives while they are being polled (a child finished, and the body
-/// awaits its handle; the body released a child) is absorbed: the poll goes
-/// round again at once instead of returning to the scheduler and coming
-/// back. A wake-up from outside, between polls, is passed on.
-struct LocalWake {
+/// The waker the body is polled with, which the children's wakers wake
+/// too. A wake-up that arrives while they are being polled (a child
+/// finished, and the body awaits its handle; the body released a child) is
+/// absorbed: the poll goes round again at once instead of returning to the
+/// scheduler and coming back. A wake-up from outside, between polls, is
+/// passed on.
+struct Wakes {
     woken: AtomicBool,
     polling: AtomicBool,
     outer: Mutex<Option<Waker>>,
+    /// The tickets of the children woken since the last round.
+    ready: Mutex<Vec<Ticket>>,
 }
 
-impl Wake for LocalWake {
+impl Wake for Wakes {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
@@ -368,7 +542,7 @@ impl Wake for LocalWake {
         // Pairs with the poll's `polling = false; load woken` (store
         // buffering): one of the two sides sees the other.
         if !self.polling.load(SeqCst) {
-            if let Some(outer) = &*self.outer.lock().unwrap_or_else(PoisonError::into_inner) {
+            if let Some(outer) = &*lock(&self.outer) {
                 outer.wake_by_ref();
             }
         }
@@ -389,12 +563,15 @@ pin_project! {
         body: Option<B>,
         set: &'s ScopedSet<'a>,
         shared: &'s Shared,
-        wake: Option<(Arc<LocalWake>, Waker)>,
+        waker: Option<Waker>,
     }
 
     impl<'s, 'a, B> PinnedDrop for WithScoped<'s, 'a, B> {
         fn drop(this: Pin<&mut Self>) {
             this.set.close();
+            // A child's waker kept somewhere after the scope (a stale one)
+            // holds on to no task's waker.
+            lock(&this.set.wakes.outer).take();
         }
     }
 }
@@ -406,16 +583,10 @@ impl<B: Future> WithScoped<'_, '_, B> {
     /// children are done.
     fn drive(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<B::Output>> {
         let mut this = self.project();
-        let (local, waker) = this.wake.get_or_insert_with(|| {
-            let local = Arc::new(LocalWake {
-                woken: AtomicBool::new(false),
-                polling: AtomicBool::new(false),
-                outer: Mutex::new(None),
-            });
-            (local.clone(), Waker::from(local))
-        });
+        let local = &this.set.wakes;
+        let waker = this.waker.get_or_insert_with(|| Waker::from(local.clone()));
         {
-            let mut outer = local.outer.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut outer = lock(&local.outer);
             if !outer.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 *outer = Some(cx.waker().clone());
             }
@@ -428,7 +599,7 @@ impl<B: Future> WithScoped<'_, '_, B> {
                 this.set.close();
             }
             local.woken.store(false, SeqCst);
-            this.set.poll_children(&mut inner, this.shared);
+            this.set.poll_children(this.shared);
             if this.shared.is_aborting() {
                 this.set.close();
             }
@@ -519,7 +690,7 @@ pub fn with_scoped<'s, 'a, E, B: Future>(
         body: Some(body),
         set,
         shared: &scope.shared,
-        wake: None,
+        waker: None,
     }
 }
 
