@@ -55,18 +55,27 @@ fn main() {
     }
     if let Some(name) = args.iter().find_map(|arg| arg.strip_prefix("profile=")) {
         // For `perf record`: one contender of scenario 1, N = 1e6, 10 times
-        // (`current`: on the current-thread runtime).
+        // (`current`: on the current-thread runtime; `scenario=7` or `8`: below).
         let runtime = if args.iter().any(|arg| arg == "current") {
             measure::current_thread()
         } else {
             measure::multi_thread()
         };
-        let contender = spawn_join::contenders()
+        // `scenario=7`: a contender of scenario 7 instead, 2,000 futures
+        // 500 times; `scenario=8`: of scenario 8, N = 1e5, 20 times.
+        let (contenders, n, times) = if args.iter().any(|arg| arg == "scenario=7") {
+            (scoped::contenders(), 2_000, 500)
+        } else if args.iter().any(|arg| arg == "scenario=8") {
+            (scoped::join_contenders(), 100_000, 20)
+        } else {
+            (spawn_join::contenders(), 1_000_000, 10)
+        };
+        let contender = contenders
             .into_iter()
             .find(|contender| contender.name.starts_with(name))
             .expect("no such contender");
-        for _ in 0..10 {
-            measure::time_once(&runtime, (contender.job)(1_000_000));
+        for _ in 0..times {
+            measure::time_once(&runtime, (contender.job)(n));
         }
         return;
     }
