@@ -221,8 +221,8 @@ pub(crate) fn task_unknown_option(key: &str, span: Span) -> Error {
     Error::new(
         span,
         format!(
-            "unknown task option `{key}`; accepted: `name = \"…\"`, \
-             `timeout = <Duration>`"
+            "unknown task option `{key}`; accepted: `isolated`, `name = \"…\"`, \
+             `timeout = <Duration>`, `restart = <Restart>`"
         ),
     )
 }
@@ -235,6 +235,38 @@ pub(crate) fn task_missing_future() -> String {
 /// For `ParseStream::error`, which places it.
 pub(crate) fn task_trailing_tokens() -> String {
     format!("unexpected tokens after the future; {USAGE}")
+}
+
+/// On the `isolated` flag of a macro that cannot take it.
+pub(crate) fn isolated_misplaced(macro_name: &impl Display, span: Span) -> Error {
+    Error::new(
+        span,
+        format!(
+            "`isolated` applies to `spawn!` and `try_spawn!` (a child whose failure goes to its \
+             handle), not to `{macro_name}!`"
+        ),
+    )
+}
+
+/// On the `restart` key of a macro that cannot take it.
+pub(crate) fn restart_misplaced(macro_name: &impl Display, span: Span) -> Error {
+    Error::new(
+        span,
+        format!(
+            "`restart = …` applies to `spawn!`, `try_spawn!` and `spawn_background!` (a child \
+             started again by its scope), not to `{macro_name}!`"
+        ),
+    )
+}
+
+/// On the `timeout` of a restarted child.
+pub(crate) fn restart_with_timeout(span: Span) -> Error {
+    Error::new(
+        span,
+        "a restarted child takes no `timeout` (would it bound one start, or all of them?): \
+         bound each start inside the factory, `|| async { tokio::time::timeout(d, work()).await }`, \
+         or put the `timeout` on the scope",
+    )
 }
 
 /// On the `timeout` value.

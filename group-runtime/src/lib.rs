@@ -32,10 +32,12 @@ mod tools;
 pub use crate::core::ambient::{cancellation_token, cancelled, cause, is_cancelled};
 pub use crate::core::cause::{Cause, ScopeInfo, TaskId, TaskInfo};
 pub use crate::core::records::TaskKind;
+pub use crate::kinds::isolated::{unobserved_panics, Exit, IsolatedHandle, Panic};
 pub use crate::kinds::scoped::ScopedHandle;
 pub use crate::kinds::start::{Ready, StartError};
 pub use crate::policy::deadline::{deadline, Elapsed, IntoTimeout};
 pub use crate::policy::errors_all::{Errors, Failure};
+pub use crate::policy::restart::{Backoff, Restart};
 pub use crate::scope::handle::TaskHandle;
 pub use crate::scope::options::IntoLimit;
 pub use crate::tools::dump::{dump, enable_dump, Dump, ScopeDump, TaskDump};
@@ -47,10 +49,13 @@ pub use crate::tools::{pool, shutdown, testing};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__scoped_unprepared as scoped_unprepared;
+    pub use crate::core::records::RestartsSeen;
     pub use crate::kinds::dispatch::{
         blocking_probe, forever, scoped_probe, start_probe, task_probe, BlockingProbe, ModeProbe,
         ScopedProbe, StartProbe, TaskProbe, ViaFallible, ViaPlain,
     };
+    pub use crate::kinds::isolated::spawn_isolated;
+    pub use crate::kinds::restart::{restarting, Restarting};
     pub use crate::kinds::scoped::{identity, with_scoped, ScopedSet, WithScoped};
     pub use crate::kinds::start::{call_with_ready, start_channel, StartedTask, Starting};
     pub use crate::scope::options::Options;

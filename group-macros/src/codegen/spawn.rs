@@ -64,6 +64,19 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             return quote!({ #error; ::core::unreachable!() });
         }
     }
+    if let Some(flag) = &call.isolated {
+        if !matches!(kind, Kind::Spawn | Kind::Try) {
+            return diagnostics::isolated_misplaced(&name, flag.span()).to_compile_error();
+        }
+    }
+    if let Some(policy) = &call.restart {
+        if !matches!(kind, Kind::Spawn | Kind::Try | Kind::Background) {
+            return diagnostics::restart_misplaced(&name, policy.span()).to_compile_error();
+        }
+        if let Some(timeout) = &call.timeout {
+            return diagnostics::restart_with_timeout(timeout.span()).to_compile_error();
+        }
+    }
     match (kind, &call.timeout) {
         (Kind::Start, _) => start(&krate, &scope, limited, call),
         (Kind::Blocking, Some(timeout)) => {
@@ -129,6 +142,8 @@ fn start(krate: &TokenStream, scope: &Ident, limited: bool, call: Call) -> Token
         &Call {
             name: call.name,
             timeout: call.timeout,
+            restart: None,
+            isolated: None,
             future: syn::parse_quote_spanned!(span=> #future),
         },
     );
@@ -187,10 +202,15 @@ fn generate(
         hidden_at("__tg_name", span),
     );
     let future = &call.future;
-    // An inline `async` block (or closure, for `spawn_blocking!`) takes the
-    // scope's error type as its own.
-    let inline = match kind {
-        Kind::Blocking => is_closure(future),
+    // An inline `async` block (or closure, for `spawn_blocking!`; or a
+    // restart factory `|| async { … }`) takes the scope's error type as its
+    // own.
+    let inline = match (kind, &call.restart) {
+        (Kind::Blocking, _) => is_closure(future),
+        (_, Some(_)) => match strip(future) {
+            Expr::Closure(closure) => is_async_block(&closure.body),
+            _ => false,
+        },
         _ => is_async_block(future),
     };
     let method = if inline {
@@ -215,7 +235,12 @@ fn generate(
                 let value = into_timeout(krate, timeout);
                 quote_spanned!(timeout.span()=> .timeout(#value))
             },
-            deadline_check(krate, scope, timeout.span()),
+            // An isolated child's timeout is its own outcome.
+            if call.isolated.is_some() {
+                TokenStream::new()
+            } else {
+                deadline_check(krate, scope, timeout.span())
+            },
         ),
         None => (TokenStream::new(), TokenStream::new()),
     };
@@ -242,6 +267,17 @@ fn generate(
     } else {
         future
     };
+    // A restarted child's future is its restart loop around the factory;
+    // the dump shows its restarts.
+    let (future, restarts) = match &call.restart {
+        Some(policy) => (
+            quote_spanned! {span=>
+                #located_krate::__private::restarting(#policy, #located_krate::checks::restart_factory(#future))
+            },
+            quote!(.restarts(#future_var.stats())),
+        ),
+        None => (future, TokenStream::new()),
+    };
     let bind = quote_spanned! {span=>
         #deadline_check
         let #future_var = #located_krate::#check(#future);
@@ -251,11 +287,18 @@ fn generate(
         _ => TokenStream::new(),
     };
     let how = quote! {
-        #krate::__private::Start::new(#slot_var, #name_var, #location)#background #timeout
+        #krate::__private::Start::new(#slot_var, #name_var, #location)#background #timeout #restarts
     };
-    let start = quote_spanned! {span=>
-        (&&&#located_krate::__private::#probe(&#future_var))
-            .#method(&#scope, #set #how, #future_var)
+    // An isolated child's output is not read for an `Err`: no dispatch.
+    let start = if call.isolated.is_some() {
+        quote_spanned! {span=>
+            #located_krate::__private::spawn_isolated(&#scope, #how, #future_var)
+        }
+    } else {
+        quote_spanned! {span=>
+            (&&&#located_krate::__private::#probe(&#future_var))
+                .#method(&#scope, #set #how, #future_var)
+        }
     };
     if kind == Kind::Try {
         // Like Go's `TryGo`: without a free slot the future is not even

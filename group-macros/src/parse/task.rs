@@ -83,10 +83,15 @@ impl Parse for Forwarded {
     }
 }
 
-/// `name = …, timeout = …,` options, then the future.
+/// `isolated,` and `name = …, timeout = …, restart = …,` options (in any
+/// order), then the future.
 pub(crate) struct Call {
     pub(crate) name: Option<Expr>,
     pub(crate) timeout: Option<Expr>,
+    /// `restart = policy`: the future is a factory, restarted per policy.
+    pub(crate) restart: Option<Expr>,
+    /// `isolated`: the child's failure is its own (its handle's outcome).
+    pub(crate) isolated: Option<Ident>,
     pub(crate) future: Expr,
 }
 
@@ -94,21 +99,41 @@ impl Parse for Call {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut name = None;
         let mut timeout = None;
-        while input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+        let mut restart = None;
+        let mut isolated: Option<Ident> = None;
+        loop {
+            if input.peek(Ident) && input.peek2(Token![,]) {
+                let fork = input.fork();
+                let key: Ident = fork.parse()?;
+                if key == "isolated" {
+                    input.parse::<Ident>()?;
+                    input.parse::<Token![,]>()?;
+                    if isolated.is_some() {
+                        return Err(diagnostics::task_duplicate_option(&key, key.span()));
+                    }
+                    isolated = Some(key);
+                    continue;
+                }
+            }
+            if !(input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==])) {
+                break;
+            }
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
             let value: Expr = input.parse()?;
             input
                 .parse::<Token![,]>()
                 .map_err(|error| diagnostics::task_expected_comma(&key, error.span()))?;
-            match key.to_string().as_str() {
-                "name" if name.is_none() => name = Some(value),
-                "timeout" if timeout.is_none() => timeout = Some(value),
-                "name" | "timeout" => {
-                    return Err(diagnostics::task_duplicate_option(&key, key.span()))
-                }
+            let slot = match key.to_string().as_str() {
+                "name" => &mut name,
+                "timeout" => &mut timeout,
+                "restart" => &mut restart,
                 other => return Err(diagnostics::task_unknown_option(other, key.span())),
+            };
+            if slot.is_some() {
+                return Err(diagnostics::task_duplicate_option(&key, key.span()));
             }
+            *slot = Some(value);
         }
         if input.is_empty() {
             return Err(input.error(diagnostics::task_missing_future()));
@@ -123,6 +148,8 @@ impl Parse for Call {
         Ok(Call {
             name,
             timeout,
+            restart,
+            isolated,
             future,
         })
     }

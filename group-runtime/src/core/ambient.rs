@@ -21,6 +21,32 @@ thread_local! {
     /// The code running now is a `spawn_blocking!` closure of `CURRENT`
     /// (not a body or a task polled by it).
     static IN_BLOCKING_CLOSURE: Cell<bool> = const { Cell::new(false) };
+    /// The cause of the one task being dropped here, when it is not its
+    /// scope's (a task cancelled by its handle): what `cause()` and
+    /// `is_cancelled()` answer in its `Drop` impls.
+    static TASK_CAUSE: std::cell::RefCell<Option<Cause>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (the drop of one task's future) with `cause` as what
+/// [`cause()`] answers inside it.
+pub(crate) fn with_task_cause<R>(cause: Cause, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Cause>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            let _ = TASK_CAUSE.try_with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let previous = TASK_CAUSE.with(|slot| slot.borrow_mut().replace(cause));
+    let _restore = Restore(previous);
+    f()
+}
+
+fn task_cause() -> Option<Cause> {
+    TASK_CAUSE
+        .try_with(|slot| slot.borrow().clone())
+        .ok()
+        .flatten()
 }
 
 /// Runs `f` with `slot` as the current scope, then puts it back, also when
@@ -116,7 +142,7 @@ pub(crate) fn current() -> Option<Arc<Shared>> {
 /// # }
 /// ```
 pub fn is_cancelled() -> bool {
-    with_current(|shared| shared.is_some_and(Shared::is_cancelled))
+    with_current(|shared| shared.is_some_and(Shared::is_cancelled)) || task_cause().is_some()
 }
 
 /// Why the current scope was cancelled: `None` while it is not (or outside
@@ -134,7 +160,7 @@ pub fn is_cancelled() -> bool {
 /// # }
 /// ```
 pub fn cause() -> Option<Cause> {
-    with_current(|shared| shared.and_then(Shared::cause))
+    task_cause().or_else(|| with_current(|shared| shared.and_then(Shared::cause)))
 }
 
 /// Completes when the current scope (or an enclosing one) is cancelled, and

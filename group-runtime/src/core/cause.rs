@@ -295,6 +295,10 @@ pub enum Cause {
         /// Its `timeout`.
         after: Duration,
     },
+    /// This one task was cancelled through its handle (`handle.cancel()`);
+    /// its scope goes on. Only the task itself sees this cause (in its
+    /// `Drop`), and its isolated handle's [`Exit::Cancelled`](crate::Exit).
+    CancelledByHandle(TaskInfo),
 }
 
 impl Cause {
@@ -390,6 +394,7 @@ impl fmt::Display for Cause {
                     "the timeout ({after:?}) of the task spawned at {at} elapsed"
                 )
             }
+            Cause::CancelledByHandle(task) => write!(f, "{task} was cancelled by its handle"),
         }
     }
 }

@@ -13,7 +13,7 @@
 //! not yet, an aborted straggler whose blocking call has not returned.
 //! Scopes opened before dumps were enabled keep no list.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use slab::Slab;
@@ -163,12 +163,53 @@ impl TaskKind {
     }
 }
 
+/// A supervised child's restarts (`spawn!(restart = …)`), kept by its
+/// restart loop, read by `dump()`.
+#[derive(Debug, Default)]
+pub(crate) struct RestartStats {
+    restarts: AtomicU64,
+    last_failure: Mutex<Option<String>>,
+}
+
+impl RestartStats {
+    pub(crate) fn restarts(&self) -> u64 {
+        self.restarts.load(Relaxed)
+    }
+
+    pub(crate) fn last_failure(&self) -> Option<String> {
+        self.last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// One more restart, after `failure` (none: it ended normally); the
+    /// count so far.
+    pub(crate) fn record(&self, failure: Option<String>) -> u64 {
+        if let Some(failure) = failure {
+            *self
+                .last_failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(failure);
+        }
+        self.restarts.fetch_add(1, Relaxed) + 1
+    }
+}
+
+/// A supervised child's restart stats, handed by the macros from its
+/// restart loop to its spawn (`Spawn::restarts`).
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct RestartsSeen(pub(crate) Arc<RestartStats>);
+
 /// One listed child.
 #[derive(Clone)]
 pub(crate) struct Listed {
     pub(crate) task: TaskInfo,
     pub(crate) kind: TaskKind,
     pub(crate) since: Instant,
+    /// A supervised child's restarts.
+    pub(crate) restarts: Option<Arc<RestartStats>>,
 }
 
 #[derive(Default)]
@@ -181,11 +222,17 @@ impl Listing {
     }
 
     /// Lists a child that is starting; the key is for [`Listing::remove`].
-    pub(crate) fn add(&self, task: &TaskInfo, kind: TaskKind) -> usize {
+    pub(crate) fn add(
+        &self,
+        task: &TaskInfo,
+        kind: TaskKind,
+        restarts: Option<Arc<RestartStats>>,
+    ) -> usize {
         self.lock().insert(Listed {
             task: task.clone(),
             kind,
             since: Instant::now(),
+            restarts,
         })
     }
 

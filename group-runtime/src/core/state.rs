@@ -74,7 +74,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::core::cause::{panic_message, Cause, Payload, ScopeInfo, TaskInfo};
+use crate::core::cause::{panic_message, Cause, Payload, ScopeInfo, TaskId, TaskInfo};
 use crate::core::parked::Parked;
 use crate::core::records::{self, Recorded, Registry};
 use crate::core::sync::{fence, AtomicBool, AtomicUsize, Mutex, MutexGuard};
@@ -195,6 +195,9 @@ pub(crate) struct Shared {
     /// Handles dropped before their task finished (values with a `Drop`),
     /// for the runner.
     orphans: Mutex<Vec<Orphan>>,
+    /// Tasks cancelled through their handle whose future has not been
+    /// dropped yet: their `Drop` sees `Cause::CancelledByHandle`.
+    cancelled_by_handle: Mutex<Vec<TaskId>>,
     /// Wakes the runner: a failure, a cancellation, the last child stopped.
     pub(crate) wake_runner: Notify,
     /// Wakers of parked children, woken when this scope aborts.
@@ -249,6 +252,7 @@ impl Shared {
             record: Mutex::new(Record::default()),
             nested: Mutex::new(Slab::new()),
             orphans: Mutex::new(Vec::new()),
+            cancelled_by_handle: Mutex::new(Vec::new()),
             wake_runner: Notify::new(),
             parked: Parked::default(),
             parked_background: Parked::default(),
@@ -260,6 +264,25 @@ impl Shared {
             in_blocking_closure: AtomicBool::new(false),
             deadline_error: OnceLock::new(),
             state: AtomicUsize::new(0),
+        }
+    }
+
+    /// `handle.cancel()`: the task's future, dropped soon by tokio, sees
+    /// the handle as its cause.
+    pub(crate) fn cancel_by_handle(&self, task: TaskId) {
+        lock(&self.cancelled_by_handle).push(task);
+    }
+
+    /// Whether `task` was cancelled through its handle (forgotten here:
+    /// asked once, when its future is dropped).
+    pub(crate) fn take_cancelled_by_handle(&self, task: TaskId) -> bool {
+        let mut cancelled = lock(&self.cancelled_by_handle);
+        match cancelled.iter().position(|id| *id == task) {
+            Some(at) => {
+                cancelled.swap_remove(at);
+                true
+            }
+            None => false,
         }
     }
 

@@ -122,6 +122,39 @@ mod on {
             }
         }
     }
+
+    pub(crate) fn unobserved_panic(task: &TaskInfo, message: Option<&str>) {
+        tracing::error!(
+            task = %task,
+            panic = message.unwrap_or("(not a string)"),
+            "taskgroup: an isolated child's panic was dropped without being taken from its outcome"
+        );
+    }
+
+    pub(crate) fn isolated_panicked(message: Option<&str>) {
+        tracing::warn!(
+            panic = message.unwrap_or("(not a string)"),
+            "taskgroup: isolated child panicked (its handle has the panic)"
+        );
+    }
+
+    pub(crate) fn restarting(restarts: u64, failure: &str, delay: std::time::Duration) {
+        tracing::warn!(
+            restarts,
+            failure,
+            ?delay,
+            "taskgroup: restarting a supervised child"
+        );
+    }
+
+    pub(crate) fn restarts_exhausted(restarts: usize, within: std::time::Duration, failure: &str) {
+        tracing::error!(
+            restarts,
+            ?within,
+            failure,
+            "taskgroup: restart intensity exceeded: the child's last exit goes to its scope"
+        );
+    }
 }
 
 #[cfg(not(feature = "tracing"))]
@@ -153,9 +186,18 @@ mod on {
     pub(crate) fn shutdown_aborted(_: &str, _: std::time::Duration, _: &impl std::fmt::Display) {}
 
     pub(crate) fn task_ended(_: &Span, _: TaskEnd, _: Option<&Payload>) {}
+
+    pub(crate) fn unobserved_panic(_: &TaskInfo, _: Option<&str>) {}
+
+    pub(crate) fn isolated_panicked(_: Option<&str>) {}
+
+    pub(crate) fn restarting(_: u64, _: &str, _: std::time::Duration) {}
+
+    pub(crate) fn restarts_exhausted(_: usize, _: std::time::Duration, _: &str) {}
 }
 
 pub(crate) use on::{
-    cancelled, in_span, panic_lost, panic_resumed, scope_span, shutdown_aborted, task_ended,
-    task_span, Span,
+    cancelled, in_span, isolated_panicked, panic_lost, panic_resumed, restarting,
+    restarts_exhausted, scope_span, shutdown_aborted, task_ended, task_span, unobserved_panic,
+    Span,
 };

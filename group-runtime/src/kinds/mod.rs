@@ -7,6 +7,8 @@
 //! | `parallel.rs` | `spawn!`, `try_spawn!`, `spawn_background!`: a tokio task, and its future (the per-task hot path) |
 //! | `blocking.rs` | `spawn_blocking!`: a closure on tokio's blocking pool |
 //! | `scoped.rs` | `spawn_scoped!`: children polled inside the scope's own future, which may borrow |
+//! | `isolated.rs` | `spawn!(isolated, …)`: a child whose failure is its own ([`Exit`](isolated::Exit), [`IsolatedHandle`](isolated::IsolatedHandle)) |
+//! | `restart.rs` | `spawn!(restart = …, factory)`: the restart loop of a supervised child |
 //! | `start.rs` | `start!`: a child that signals it is ready ([`Ready`](start::Ready)) |
 //! | `output.rs` | what a child's output becomes: the handle's value, or the scope's failure |
 //! | `dispatch.rs` | autoref dispatch on a type, explained once: the probes and the traits the macros call |
@@ -15,7 +17,9 @@
 
 pub(crate) mod blocking;
 pub(crate) mod dispatch;
+pub(crate) mod isolated;
 pub(crate) mod output;
 pub(crate) mod parallel;
+pub(crate) mod restart;
 pub(crate) mod scoped;
 pub(crate) mod start;

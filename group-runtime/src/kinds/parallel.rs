@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use pin_project_lite::pin_project;
 
-use crate::core::cause::TaskInfo;
+use crate::core::ambient;
+use crate::core::cause::{Cause, TaskInfo};
 use crate::core::state::{Shared, Who};
 use crate::core::trace::{self, TaskEnd};
 use crate::kinds::output::{finish_output, finish_result, finish_value};
@@ -104,6 +105,27 @@ pin_project! {
         // The task's span (feature `tracing`; zero-sized otherwise).
         span: trace::Span,
         guard: ChildGuard,
+    }
+
+    impl<F, Fin> PinnedDrop for Child<F, Fin> {
+        /// Dropped before it finished, by tokio: its handle's `cancel()`
+        /// aborted it (or the runtime shuts down). The user's future is
+        /// dropped in its scope, as on any other path: its `Drop` sees the
+        /// cause, and a panic there is recorded.
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if this.future.is_none() {
+                return;
+            }
+            let (future, guard, task) = (this.future, this.guard, &*this.task);
+            if guard.shared().take_cancelled_by_handle(task.id()) {
+                let cause = Cause::CancelledByHandle(task.clone());
+                ambient::with_task_cause(cause, || discard(future, guard, task));
+            } else {
+                discard(future, guard, task);
+            }
+            trace::task_ended(this.span, TaskEnd::Cancelled, None);
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::task::{Context, Poll, Waker};
 
 use tokio::task::JoinHandle;
@@ -53,6 +54,9 @@ pub struct TaskHandle<'scope, T> {
     /// task finished to the scope, which drops the value under
     /// `catch_unwind` (tokio would swallow a panic there).
     adopt: Option<Adopt<T>>,
+    /// `cancel()` aborted the task: its `JoinError` is this, not the
+    /// runtime shutting down.
+    cancelled: AtomicBool,
     _brand: PhantomData<&'scope mut &'scope ()>,
 }
 
@@ -67,6 +71,7 @@ impl<'scope, T: Send + 'static> TaskHandle<'scope, T> {
             shared,
             info,
             adopt: std::mem::needs_drop::<T>().then_some(adopt::<T>),
+            cancelled: AtomicBool::new(false),
             _brand: PhantomData,
         }
     }
@@ -90,6 +95,7 @@ impl<'scope, T> TaskHandle<'scope, T> {
             shared,
             info,
             adopt: None,
+            cancelled: AtomicBool::new(false),
             _brand: PhantomData,
         }
     }
@@ -129,6 +135,77 @@ impl<'scope, T> TaskHandle<'scope, T> {
     /// ```
     pub fn is_finished(&self) -> bool {
         self.join.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Cancels this one task; the scope and its other children go on, and
+    /// this is not a failure. The task is aborted: its future is dropped at
+    /// its next `.await` (at once if it is waiting), inside its scope, and
+    /// its `Drop` impls see [`Cause::CancelledByHandle`](crate::Cause) from
+    /// [`cause()`](crate::cause). A task that has finished is not affected;
+    /// a `spawn_blocking!` closure that has started runs to its end (a
+    /// thread cannot be stopped). The scope still joins the task: the
+    /// closing brace returns once its future is gone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let value = scope! {
+    ///     let stuck = spawn!(std::future::pending::<()>());
+    ///     let done = spawn!(async { 42 });
+    ///     stuck.cancel(); // only this one
+    ///     done.await
+    /// };
+    /// assert_eq!(value, 42);
+    /// # }
+    /// ```
+    pub fn cancel(self) {
+        self.abort();
+    }
+
+    /// `cancel()`, keeping the handle (an isolated child's handle then
+    /// yields `Exit::Cancelled`).
+    pub(crate) fn abort(&self) {
+        if let Some(join) = &self.join {
+            if !join.is_finished() {
+                // (If it finishes meanwhile, the entry stays until the
+                // scope is gone: a few bytes, only on this race.)
+                self.shared.cancel_by_handle(self.info.id());
+                self.cancelled.store(true, Relaxed);
+                join.abort();
+            }
+        }
+    }
+
+    /// The task's output: `Some(value)`, or `None` if it has none (failed,
+    /// cancelled, refused).
+    pub(crate) fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let Some(join) = self.join.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match Pin::new(join).poll(cx) {
+            Poll::Ready(Ok(output)) => {
+                self.join = None;
+                Poll::Ready(output)
+            }
+            Poll::Ready(Err(_)) if self.cancelled.load(Relaxed) => {
+                self.join = None;
+                Poll::Ready(None)
+            }
+            // tokio cancelled the task: the runtime is shutting down and
+            // drops everything, this await with it.
+            Poll::Ready(Err(_)) | Poll::Pending => Poll::Pending,
+        }
+    }
+
+    /// Whether `cancel()` aborted the task.
+    pub(crate) fn was_cancelled(&self) -> bool {
+        self.cancelled.load(Relaxed)
+    }
+
+    /// The scope this handle belongs to.
+    pub(crate) fn shared(&self) -> &'scope Shared {
+        self.shared
     }
 
     fn no_value(&self) -> Poll<T> {
@@ -176,21 +253,9 @@ impl<T> Future for TaskHandle<'_, T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let Some(join) = self.join.as_mut() else {
-            return self.no_value();
-        };
-        match Pin::new(join).poll(cx) {
-            Poll::Ready(Ok(Some(value))) => {
-                self.join = None;
-                Poll::Ready(value)
-            }
-            Poll::Ready(Ok(None)) => {
-                self.join = None;
-                self.no_value()
-            }
-            // tokio cancelled the task: the runtime is shutting down and
-            // drops everything, this await with it.
-            Poll::Ready(Err(_)) => Poll::Pending,
+        match self.poll_output(cx) {
+            Poll::Ready(Some(value)) => Poll::Ready(value),
+            Poll::Ready(None) => self.no_value(),
             Poll::Pending => Poll::Pending,
         }
     }

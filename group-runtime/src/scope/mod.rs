@@ -35,7 +35,7 @@ use tokio::time::Instant;
 
 use crate::core::ambient;
 use crate::core::cause::{Cause, ScopeInfo, TaskInfo};
-use crate::core::records::TaskKind;
+use crate::core::records::{RestartStats, RestartsSeen, TaskKind};
 use crate::core::state::{Fate, Shared, Unwound};
 use crate::policy::deadline::{DeadlineError, IntoTimeout};
 use crate::scope::child::ChildGuard;
@@ -200,6 +200,7 @@ impl<E> Scope<E> {
             location,
             background,
             timeout,
+            restarts,
         } = spawn;
         let info = TaskInfo::new(name, location);
         let permit = match slot {
@@ -214,7 +215,7 @@ impl<E> Scope<E> {
                 (false, true) => TaskKind::Background,
                 (false, false) => TaskKind::Task,
             };
-            recorded.tasks.add(&info, kind)
+            recorded.tasks.add(&info, kind, restarts)
         });
         let guard = ChildGuard::new(self.shared.clone(), permit, background, listed);
         let join = launch(guard, info.clone(), timeout);
@@ -231,6 +232,8 @@ pub struct Spawn {
     location: &'static Location<'static>,
     background: bool,
     timeout: Option<Duration>,
+    /// A supervised child's restarts, for the dump.
+    restarts: Option<Arc<RestartStats>>,
 }
 
 impl Spawn {
@@ -241,7 +244,14 @@ impl Spawn {
             location,
             background: false,
             timeout: None,
+            restarts: None,
         }
+    }
+
+    /// `spawn!(restart = …)`: the dump shows the child's restarts.
+    pub fn restarts(mut self, seen: RestartsSeen) -> Self {
+        self.restarts = Some(seen.0);
+        self
     }
 
     /// The slot, the task's identity and its `timeout` (`spawn_scoped!`,

@@ -67,6 +67,12 @@ pub struct TaskDump {
     pub state: &'static str,
     /// Since it was spawned.
     pub age: Duration,
+    /// A supervised child (`spawn!(restart = …)`): how many times it was
+    /// restarted so far; 0 for any other.
+    pub restarts: u64,
+    /// A supervised child's last failure that led to a restart (`returned
+    /// Err(…)` with the error's `Debug`, or `panicked: …`).
+    pub last_failure: Option<String>,
 }
 
 /// One live scope, with its tasks and its nested scopes.
@@ -231,6 +237,11 @@ fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump 
                 .snapshot()
                 .into_iter()
                 .map(|listed| TaskDump {
+                    restarts: listed.restarts.as_ref().map_or(0, |stats| stats.restarts()),
+                    last_failure: listed
+                        .restarts
+                        .as_ref()
+                        .and_then(|stats| stats.last_failure()),
                     task: listed.task,
                     kind: listed.kind,
                     state: task_state,
@@ -281,11 +292,18 @@ impl ScopeDump {
                 TaskKind::Task => String::new(),
                 other => format!("{}, ", other.as_str()),
             };
-            writeln!(
+            write!(
                 f,
                 "{indent}  {} — {kind}{}, age {:.1?}",
                 task.task, task.state, task.age
             )?;
+            if task.restarts > 0 {
+                write!(f, ", restarted {}×", task.restarts)?;
+                if let Some(failure) = &task.last_failure {
+                    write!(f, " (last: {failure})")?;
+                }
+            }
+            writeln!(f)?;
         }
         // Nested scopes opened before `enable_dump()` are counted, not listed.
         let unlisted = self
@@ -335,13 +353,15 @@ mod serialize {
 
     impl Serialize for TaskDump {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut task = serializer.serialize_struct("TaskDump", 6)?;
+            let mut task = serializer.serialize_struct("TaskDump", 8)?;
             task.serialize_field("id", &self.task.id().as_u64())?;
             task.serialize_field("name", &self.task.name())?;
             task.serialize_field("location", &self.task.location().to_string())?;
             task.serialize_field("kind", self.kind.as_str())?;
             task.serialize_field("state", self.state)?;
             task.serialize_field("age_ms", &self.age.as_millis())?;
+            task.serialize_field("restarts", &self.restarts)?;
+            task.serialize_field("last_failure", &self.last_failure)?;
             task.end()
         }
     }
