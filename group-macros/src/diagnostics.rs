@@ -206,7 +206,8 @@ pub(crate) fn misplaced(name: &impl Display, context: &str) -> String {
 // `spawn!` & co. (the body of `__spawn_task!`).
 
 /// How a task is written.
-const USAGE: &str = "write `spawn!(future)` or `spawn!(name = \"…\", timeout = d, future)`, \
+const USAGE: &str = "write `spawn!(future)` or `spawn!(name = \"…\", timeout = d, future)` \
+                     (options: `isolated`, `name`, `timeout`, `restart`), \
                      e.g. `spawn!(fetch(id))` or `spawn!(async move { … })`";
 
 pub(crate) fn task_expected_comma(key: &impl Display, span: Span) -> Error {

@@ -13,7 +13,7 @@
 //! | [`ScopeError<E2>`](ScopeError) | a task returning `Result<U, E2>` | the scope's error `E: From<E2> + Send` | the task's `Err` fails the scope, converted into `E`, and crosses threads | `impl From<E2> for E`, `.map_err(…)` in the task; `Box<dyn Error + Send + Sync>`, not `Box<dyn Error>` |
 //! | [`InlineTaskError<E2>`](InlineTaskError) | an `async` block (or closure) written inline in `spawn!` & co. | its error type is the scope's | `?` in it then needs no annotation | `Ok(value?)`, `.map_err(…)`, or bind the block to a variable first (it keeps its type, converted with `From`) |
 //! | [`DeadlineError`], [`deadline_error`] | `timeout = …` on a scope or a task | the scope's error `E: From<Elapsed>` | the deadline fails the scope with [`Elapsed`](crate::Elapsed) | `impl From<Elapsed> for E`; a body returning `Result` |
-//! | [`RestartFactory`] | `spawn!(restart = …, factory)` | a closure `FnMut() -> impl Future` | each start needs a new future; a future runs once | `|| async move { … }`, `move || serve(config.clone())` |
+//! | [`RestartFactory`], [`restart_factory`] | `spawn!(restart = …, factory)` | a closure `FnMut() -> impl Future` | each start needs a new future; a future runs once | `|| async move { … }`, `move || serve(config.clone())` |
 //! | [`ExitStatus`] | `spawn!(restart = …, factory)` | the future returns `()` or `Result<_, E: Debug>` | the policy must know whether an attempt failed | return `Result` (or `()`) from the factory's future |
 //! | [`CollectsErrors`], [`errors_all`] | `errors = all` | the body returns a `Result` | only a scope that can fail has errors to collect | make the body return `Result<T, E>` |
 //!
@@ -68,7 +68,7 @@ pub use crate::kinds::dispatch::{
     ScopedResult, ScopedValue, SpawnBlockingResult, SpawnBlockingValue, SpawnResult, SpawnValue,
     StartResult, StartValue,
 };
-pub use crate::kinds::restart::{restart_factory, ExitStatus, RestartFactory};
+pub use crate::kinds::restart::{restart_factory, ExitStatus, RestartFactory, Restarting};
 pub use crate::policy::deadline::DeadlineError;
 pub use crate::policy::errors_all::{errors_all, CollectsErrors};
 pub use crate::policy::task_bounds::{

@@ -55,7 +55,6 @@ pub mod __private {
         ScopedProbe, StartProbe, TaskProbe, ViaFallible, ViaPlain,
     };
     pub use crate::kinds::isolated::spawn_isolated;
-    pub use crate::kinds::restart::{restarting, Restarting};
     pub use crate::kinds::scoped::{identity, with_scoped, ScopedSet, WithScoped};
     pub use crate::kinds::start::{call_with_ready, start_channel, StartedTask, Starting};
     pub use crate::scope::options::Options;

@@ -186,7 +186,7 @@ fn start(krate: &TokenStream, scope: &Ident, limited: bool, call: Call) -> Token
 /// ```
 /// Snapshot: `src/tests/snapshots/try_spawn_block.rs`, `spawn_with_timeout.rs`,
 /// `spawn_blocking_closure.rs`, `spawn_background_loop.rs`,
-/// `spawn_scoped_borrow.rs`.
+/// `spawn_scoped_borrow.rs`, `spawn_isolated.rs`, `spawn_restarted.rs`.
 fn generate(
     krate: &TokenStream,
     scope: &Ident,
@@ -269,17 +269,20 @@ fn generate(
     };
     // A restarted child's future is its restart loop around the factory;
     // the dump shows its restarts.
-    let (future, restarts) = match &call.restart {
+    let seen_var = hidden_at("__tg_restarts", span);
+    let (future, restarts, seen) = match &call.restart {
         Some(policy) => (
             quote_spanned! {span=>
-                #located_krate::__private::restarting(#policy, #located_krate::checks::restart_factory(#future))
+                #located_krate::checks::restart_factory(#policy, #future, &#seen_var)
             },
-            quote!(.restarts(#future_var.stats())),
+            quote!(.restarts(&#seen_var)),
+            quote!(let #seen_var = #krate::__private::RestartsSeen::default();),
         ),
-        None => (future, TokenStream::new()),
+        None => (future, TokenStream::new(), TokenStream::new()),
     };
     let bind = quote_spanned! {span=>
         #deadline_check
+        #seen
         let #future_var = #located_krate::#check(#future);
     };
     let background = match kind {

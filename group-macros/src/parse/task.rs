@@ -138,11 +138,20 @@ impl Parse for Call {
         if input.is_empty() {
             return Err(input.error(diagnostics::task_missing_future()));
         }
-        let future = input.parse()?;
+        let future: Expr = input.parse()?;
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
         }
         if !input.is_empty() {
+            // `spawn!(isolate, fut)`: a misspelt flag, not a future.
+            if let Expr::Path(path) = &future {
+                if let Some(flag) = path.path.get_ident() {
+                    return Err(diagnostics::task_unknown_option(
+                        &flag.to_string(),
+                        flag.span(),
+                    ));
+                }
+            }
             return Err(input.error(diagnostics::task_trailing_tokens()));
         }
         Ok(Call {

@@ -362,6 +362,22 @@ fn spawn_with_timeout() {
 }
 
 #[test]
+fn spawn_isolated() {
+    assert_spawn(
+        "spawn_isolated",
+        quote!([::taskgroup] __tg_scope spawn false; isolated, timeout = Duration::from_secs(2), handle(conn)),
+    );
+}
+
+#[test]
+fn spawn_restarted() {
+    assert_spawn(
+        "spawn_restarted",
+        quote!([::taskgroup] __tg_scope spawn true; name = "refresher", restart = Restart::on_failure(), || async { refresh().await }),
+    );
+}
+
+#[test]
 fn scope_timeout() {
     assert_scope(
         "scope_timeout",

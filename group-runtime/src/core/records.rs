@@ -199,7 +199,7 @@ impl RestartStats {
 /// A supervised child's restart stats, handed by the macros from its
 /// restart loop to its spawn (`Spawn::restarts`).
 #[doc(hidden)]
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct RestartsSeen(pub(crate) Arc<RestartStats>);
 
 /// One listed child.

@@ -54,7 +54,7 @@ impl<T, E: fmt::Debug> ExitStatus for Result<T, E> {
 }
 
 /// The factory `restart = …` needs: a closure that makes a new future for
-/// each start (`FnMut() -> Fut + Send + 'static`).
+/// each start (`FnMut() -> impl Future`; `Send + 'static` as any `spawn!`).
 #[diagnostic::on_unimplemented(
     message = "`restart = …` needs a factory, a closure that makes a new future at each start; `{Self}` is not one",
     label = "not a `FnMut() -> impl Future + Send + 'static` closure",
@@ -63,6 +63,8 @@ impl<T, E: fmt::Debug> ExitStatus for Result<T, E> {
 pub trait RestartFactory {
     /// The future each start makes.
     type Future: Future;
+    /// Makes the future of the next start.
+    fn start(&mut self) -> Self::Future;
 }
 
 impl<F, Fut> RestartFactory for F
@@ -71,14 +73,33 @@ where
     Fut: Future,
 {
     type Future = Fut;
+
+    fn start(&mut self) -> Fut {
+        self()
+    }
 }
 
-/// The check `restart = …` runs on its factory: [`RestartFactory`].
-pub fn restart_factory<F>(factory: F) -> F
+/// The check `restart = policy` runs on its factory ([`RestartFactory`],
+/// whose future returns an [`ExitStatus`]), and the restart loop it
+/// becomes: the supervised child's future.
+pub fn restart_factory<F>(
+    // (One parameter per line: a compiler note quotes only the first line.)
+    policy: Restart,
+    factory: F,
+    seen: &RestartsSeen,
+) -> Restarting<F>
 where
     F: RestartFactory, // a closure that makes a new future at each start: `|| async move { … }`
+    <F::Future as Future>::Output: ExitStatus, // the future returns `()` or a `Result`
 {
-    factory
+    Restarting {
+        factory,
+        attempt: None,
+        pause: None,
+        policy,
+        window: Window::default(),
+        stats: seen.0.clone(),
+    }
 }
 
 /// How one attempt ended.
@@ -88,12 +109,13 @@ enum Ended<O> {
 }
 
 pin_project! {
-    /// The restart loop: the current attempt, or the pause before the next.
-    #[doc(hidden)]
-    pub struct Restarting<Fac, Fut> {
-        factory: Fac,
+    /// The future of a restarted child (`spawn!(restart = …, factory)`):
+    /// the current start of the factory's future, or the pause before the
+    /// next one, and the restarts counted for the intensity.
+    pub struct Restarting<F: RestartFactory> {
+        factory: F,
         #[pin]
-        attempt: Option<Fut>,
+        attempt: Option<F::Future>,
         #[pin]
         pause: Option<Sleep>,
         policy: Restart,
@@ -102,41 +124,14 @@ pin_project! {
     }
 }
 
-impl<Fac, Fut> Restarting<Fac, Fut> {
-    /// The stats `dump()` reads (the macros pass them to the spawn).
-    #[doc(hidden)]
-    pub fn stats(&self) -> RestartsSeen {
-        RestartsSeen(self.stats.clone())
-    }
-}
-
-/// `restart = policy` with the factory `factory`: the child's future.
-#[doc(hidden)]
-pub fn restarting<Fac, Fut>(policy: Restart, factory: Fac) -> Restarting<Fac, Fut>
+impl<F> Future for Restarting<F>
 where
-    Fac: RestartFactory<Future = Fut> + FnMut() -> Fut,
-    Fut: Future,
-    Fut::Output: ExitStatus,
+    F: RestartFactory,
+    <F::Future as Future>::Output: ExitStatus,
 {
-    Restarting {
-        factory,
-        attempt: None,
-        pause: None,
-        policy,
-        window: Window::default(),
-        stats: Arc::default(),
-    }
-}
+    type Output = <F::Future as Future>::Output;
 
-impl<Fac, Fut> Future for Restarting<Fac, Fut>
-where
-    Fac: FnMut() -> Fut,
-    Fut: Future,
-    Fut::Output: ExitStatus,
-{
-    type Output = Fut::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Fut::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
             if let Some(pause) = this.pause.as_mut().as_pin_mut() {
@@ -147,7 +142,7 @@ where
             }
             let ended = if this.attempt.is_none() {
                 // A factory that panics is an attempt that panicked.
-                match catch_unwind(AssertUnwindSafe(&mut *this.factory)) {
+                match catch_unwind(AssertUnwindSafe(|| this.factory.start())) {
                     Ok(attempt) => {
                         this.attempt.set(Some(attempt));
                         None

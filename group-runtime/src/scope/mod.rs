@@ -249,8 +249,8 @@ impl Spawn {
     }
 
     /// `spawn!(restart = …)`: the dump shows the child's restarts.
-    pub fn restarts(mut self, seen: RestartsSeen) -> Self {
-        self.restarts = Some(seen.0);
+    pub fn restarts(mut self, seen: &RestartsSeen) -> Self {
+        self.restarts = Some(seen.0.clone());
         self
     }
 
