@@ -554,3 +554,51 @@ async fn a_draining_scope_restarts_nothing() {
         "the child finished in the grace period"
     );
 }
+
+#[taskgroup::test(start_paused = true)]
+async fn errors_isolated_makes_every_spawned_child_isolated() {
+    let _turn = counter_lock();
+    let result: Result<_, &str> = scope!(errors = isolated; {
+        let failing = spawn!(async { Err::<(), &str>("one") });
+        let panicking = spawn!(isolated, async {
+            if true {
+                panic!("two")
+            }
+        });
+        let fine = try_spawn!(async { 3 }).expect("no limit");
+        let failing = failing.await.expect("not a panic");
+        let panicked = panicking.await.unwrap_err().into_panic().unwrap().into_payload();
+        Ok((failing, panicked.downcast_ref::<&str>().copied(), fine.await.unwrap()))
+    });
+    assert_eq!(result, Ok((Err("one"), Some("two"), 3)));
+}
+
+#[taskgroup::nursery(errors = isolated)]
+async fn server(connections: u32) -> Result<u32, std::io::Error> {
+    let mut served = 0;
+    let handles: Vec<_> = (0..connections)
+        .map(|i| {
+            spawn!(async move {
+                if i == 1 {
+                    panic!("connection {i} crashed");
+                }
+                i
+            })
+        })
+        .collect();
+    for handle in handles {
+        if let Ok(i) = handle.await {
+            served += i;
+        }
+    }
+    Ok(served)
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn a_nursery_with_errors_isolated_survives_a_crashing_connection() {
+    let _turn = counter_lock();
+    // 0 + 2 + 3: connection 1 panicked, its panic reported as unobserved.
+    let before = taskgroup::unobserved_panics();
+    assert_eq!(server(4).await.unwrap(), 5);
+    assert_eq!(taskgroup::unobserved_panics(), before + 1);
+}

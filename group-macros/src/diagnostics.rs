@@ -86,8 +86,9 @@ pub(crate) fn unexpected_value(span: Span) -> Error {
 pub(crate) fn error_policy(span: Span) -> Error {
     Error::new(
         span,
-        "`errors = …` is `first` (the default: the first failure cancels the rest) \
-         or `all` (collect every error, cancel nothing)",
+        "`errors = …` is `first` (the default: the first failure cancels the rest), \
+         `all` (collect every error, cancel nothing) or `isolated` (each `spawn!` child's \
+         failure is its own, given to its handle)",
     )
 }
 

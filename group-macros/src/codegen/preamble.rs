@@ -170,7 +170,8 @@ fn imports(krate: &TokenStream) -> TokenStream {
 /// macro_rules! cancel { () => { __tg_scope.__cancel(Location::caller()) }; }
 /// ```
 /// Snapshot: `src/tests/snapshots/scope_plain.rs` (no limit),
-/// `scope_options.rs` (a limit), `scope_spawn_scoped.rs` (`spawn_scoped!`).
+/// `scope_options.rs` (a limit), `scope_spawn_scoped.rs` (`spawn_scoped!`),
+/// `scope_errors_isolated.rs` (`errors = isolated`).
 fn local_macros(options: &ScopeOptions, names: &Names, scoped: bool) -> TokenStream {
     let krate = options.krate();
     let scope = &names.scope;
@@ -178,8 +179,13 @@ fn local_macros(options: &ScopeOptions, names: &Names, scoped: bool) -> TokenStr
     // one it never awaits, so it also works in non-async closures.
     let limited = options.limit.is_some();
     let spawning = SPAWNING.iter().map(|name| {
+        // `errors = isolated`: `spawn!` and `try_spawn!` children are
+        // isolated (`@isolated,`, a marker no user can write).
+        let isolated = (options.errors_isolated.is_some()
+            && matches!(*name, "spawn" | "try_spawn"))
+        .then(|| quote!(@isolated,));
         let name = Ident::new(name, Span::call_site());
-        let forward = forward(quote!([#krate] #scope #name #limited ; $($tokens)*));
+        let forward = forward(quote!([#krate] #scope #name #limited ; #isolated $($tokens)*));
         quote! {
             #[allow(unused_macros)]
             macro_rules! #name {

@@ -18,6 +18,8 @@ pub(crate) struct ScopeOptions {
     pub(crate) grace: Option<Expr>,
     /// `errors = all` (`errors = first` is the default).
     pub(crate) errors_all: Option<Ident>,
+    /// `errors = isolated`: every `spawn!` child's failure is its own.
+    pub(crate) errors_isolated: Option<Ident>,
     pub(crate) name: Option<Expr>,
     pub(crate) krate: Option<Path>,
 }
@@ -80,7 +82,11 @@ impl ScopeOptions {
                 "limit" => options.limit.is_some(),
                 "timeout" => options.timeout.is_some(),
                 "grace" => options.grace.is_some(),
-                "errors" => options.errors_all.is_some() || seen_errors_first,
+                "errors" => {
+                    options.errors_all.is_some()
+                        || options.errors_isolated.is_some()
+                        || seen_errors_first
+                }
                 "name" => options.name.is_some(),
                 "crate" => options.krate.is_some(),
                 _ => {
@@ -106,6 +112,7 @@ impl ScopeOptions {
                 ("grace", Value::Expr(expr)) => options.grace = Some(expr),
                 ("errors", Value::Expr(expr)) => match error_policy(&expr) {
                     Some(policy) if policy == "all" => options.errors_all = Some(policy),
+                    Some(policy) if policy == "isolated" => options.errors_isolated = Some(policy),
                     Some(_) => seen_errors_first = true,
                     None => diagnostics.push(diagnostics::error_policy(expr.span())),
                 },
@@ -138,7 +145,7 @@ fn error_policy(expr: &Expr) -> Option<Ident> {
         return None;
     };
     let ident = path.path.get_ident()?;
-    (ident == "all" || ident == "first").then(|| ident.clone())
+    (ident == "all" || ident == "first" || ident == "isolated").then(|| ident.clone())
 }
 
 /// `limit = 0` is rejected at compile time; a runtime 0 panics when the

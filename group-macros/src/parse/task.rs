@@ -101,6 +101,14 @@ impl Parse for Call {
         let mut timeout = None;
         let mut restart = None;
         let mut isolated: Option<Ident> = None;
+        // `errors = isolated` on the scope: its `spawn!` passes this marker
+        // (no user can write it), merged with a written `isolated`.
+        let mut scope_isolated = None;
+        if input.peek(Token![@]) {
+            input.parse::<Token![@]>()?;
+            scope_isolated = Some(input.parse::<Ident>()?);
+            input.parse::<Token![,]>()?;
+        }
         loop {
             if input.peek(Ident) && input.peek2(Token![,]) {
                 let fork = input.fork();
@@ -158,7 +166,7 @@ impl Parse for Call {
             name,
             timeout,
             restart,
-            isolated,
+            isolated: isolated.or(scope_isolated),
             future,
         })
     }

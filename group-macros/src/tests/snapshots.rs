@@ -378,6 +378,19 @@ fn spawn_restarted() {
 }
 
 #[test]
+fn scope_errors_isolated() {
+    assert_scope(
+        "scope_errors_isolated",
+        quote! {
+            errors = isolated; {
+                spawn!(handle(conn));
+                Ok::<_, Error>(())
+            }
+        },
+    );
+}
+
+#[test]
 fn scope_timeout() {
     assert_scope(
         "scope_timeout",
