@@ -13,13 +13,7 @@ use tokio::time::{sleep, Instant};
 const MS: Duration = Duration::from_millis(1);
 
 /// `unobserved_panics()` is process-wide: tests that read it take turns.
-static COUNTER: Mutex<()> = Mutex::new(());
-
-fn counter_lock() -> std::sync::MutexGuard<'static, ()> {
-    COUNTER
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+static COUNTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Records what `cause()` says when it is dropped.
 struct CauseOnDrop(Arc<Mutex<Option<Cause>>>);
@@ -50,7 +44,7 @@ async fn an_isolated_childs_error_is_its_handles_not_the_scopes() {
 
 #[taskgroup::test(start_paused = true)]
 async fn an_isolated_childs_panic_is_its_handles() {
-    let _turn = counter_lock();
+    let _turn = COUNTER.lock().await;
     let before = taskgroup::unobserved_panics();
     let (message, sibling) = scope! {
         let flaky = spawn!(isolated, name = "flaky", async {
@@ -82,7 +76,7 @@ async fn an_isolated_childs_panic_is_its_handles() {
 
 #[taskgroup::test(start_paused = true)]
 async fn an_isolated_panic_nobody_takes_is_counted() {
-    let _turn = counter_lock();
+    let _turn = COUNTER.lock().await;
     let before = taskgroup::unobserved_panics();
     scope! {
         // The handle is dropped at once: nobody will take the panic.
@@ -221,7 +215,7 @@ async fn a_panic_in_the_drop_of_a_child_cancelled_by_its_handle_is_resumed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn isolation_holds_on_the_multi_thread_runtime() {
-    let _turn = counter_lock();
+    let _turn = COUNTER.lock().await;
     let results = scope! {
         let handles: Vec<_> = (0..64u32)
             .map(|i| {
@@ -557,7 +551,7 @@ async fn a_draining_scope_restarts_nothing() {
 
 #[taskgroup::test(start_paused = true)]
 async fn errors_isolated_makes_every_spawned_child_isolated() {
-    let _turn = counter_lock();
+    let _turn = COUNTER.lock().await;
     let result: Result<_, &str> = scope!(errors = isolated; {
         let failing = spawn!(async { Err::<(), &str>("one") });
         let panicking = spawn!(isolated, async {
@@ -596,7 +590,7 @@ async fn server(connections: u32) -> Result<u32, std::io::Error> {
 
 #[taskgroup::test(start_paused = true)]
 async fn a_nursery_with_errors_isolated_survives_a_crashing_connection() {
-    let _turn = counter_lock();
+    let _turn = COUNTER.lock().await;
     // 0 + 2 + 3: connection 1 panicked, its panic reported as unobserved.
     let before = taskgroup::unobserved_panics();
     assert_eq!(server(4).await.unwrap(), 5);
