@@ -18,30 +18,30 @@
 //! restart delays are jittered by 10%):
 //!
 //! ```text
-//! [   0 ms] listener: on 127.0.0.1:39587
-//! [   0 ms] (panic: panicked at examples/supervisor.rs:202:9:
+//! [   0 ms] listener: on 127.0.0.1:33513
+//! [   1 ms] listener: served GET /a
+//! [   1 ms] (panic: panicked at examples/supervisor.rs:228:9:
 //! request was bad)
 //! [   1 ms] listener: connection 2 crashed, isolated: request was bad
-//! [   6 ms] listener: served GET /a
-//! [   6 ms] listener: served GET /c
+//! [   7 ms] listener: served GET /c
 //! [  11 ms] refresher: refreshed (1)
-//! [  63 ms] refresher: refreshed (2)
+//! [  62 ms] refresher: refreshed (2)
 //! [ 149 ms] refresher: refreshed (4)
 //! [ 202 ms] refresher: refreshed (5)
-//! [ 308 ms] refresher: refreshed (7)
-//! [ 361 ms] refresher: refreshed (8)
-//! [ 403 ms] the tree:
-//! scope "service" at examples/supervisor.rs:245:10 — running, 1 child, open 403.0ms
-//!   scope "service" at examples/supervisor.rs:126:1 — running, 3 children, open 402.8ms
-//!     task #1 "listener" spawned at examples/supervisor.rs:128:5 — running, age 402.7ms
-//!     task #2 "cache refresher" spawned at examples/supervisor.rs:129:5 — running, age 402.7ms, restarted 2× (last: returned Err(Upstream("timeout")))
-//!     task #3 "metrics" spawned at examples/supervisor.rs:137:5 — background, running, age 402.7ms
-//!     scope at examples/supervisor.rs:159:1 — running, 0 children, open 402.6ms
+//! [ 311 ms] refresher: refreshed (7)
+//! [ 363 ms] refresher: refreshed (8)
+//! [ 402 ms] the tree:
+//! scope "service" at examples/supervisor.rs:271:10 — running, 1 child, open 402.7ms
+//!   scope "service" at examples/supervisor.rs:130:1 — running, 3 children, open 402.6ms
+//!     task #1 "listener" spawned at examples/supervisor.rs:136:5 — running, age 402.6ms
+//!     task #2 "cache refresher" spawned at examples/supervisor.rs:137:5 — running, age 402.5ms, restarted 2× (last: returned Err(Upstream("timeout")))
+//!     task #3 "metrics" spawned at examples/supervisor.rs:148:5 — background, running, age 402.5ms
+//!     scope at examples/supervisor.rs:174:1 — running, 0 children, open 402.4ms
 //!
-//! [ 403 ms] upstream down: failure storm
-//! [ 682 ms] metrics: stopped (task #2 "cache refresher" spawned at examples/supervisor.rs:129:5 failed), 6 flushes
-//! [ 682 ms] listener: stopped (an enclosing scope was cancelled: task #2 "cache refresher" spawned at examples/supervisor.rs:129:5 failed)
-//! [ 682 ms] service stopped: upstream timeout (5th failure within 1s: escalated)
+//! [ 402 ms] upstream down: failure storm
+//! [ 687 ms] metrics: stopped (task #2 "cache refresher" spawned at examples/supervisor.rs:137:5 failed), 6 flushes
+//! [ 687 ms] listener: stopped (an enclosing scope was cancelled: task #2 "cache refresher" spawned at examples/supervisor.rs:137:5 failed)
+//! [ 687 ms] service stopped: upstream timeout (5th failure within 1s: escalated)
 //! ```
 //!
 //! (Calls 3 and 6 failed: the refresher was restarted after each.) Not yet
