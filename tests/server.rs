@@ -309,3 +309,37 @@ async fn shutdown_lets_requests_in_flight_finish_and_refuses_new_ones() {
     })
     .await;
 }
+
+/// A connection task that panics outside any handler (where
+/// `CatchPanicLayer` does not reach) ends that connection only: the server
+/// is isolated from it (`errors = isolated`) and serves the next request;
+/// the panic is counted as unobserved, not lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_task_that_panics_does_not_take_the_server_down() {
+    with_server(Duration::from_secs(20), |server| async move {
+        let before = taskgroup::unobserved_panics();
+        server.backends.crash_next_connection();
+        // The crashing connection: the client sees it closed, no answer.
+        let mut socket = tokio::net::TcpStream::connect(server.address)
+            .await
+            .unwrap();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let _ = socket
+            .write_all(b"GET /profile/ada HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await;
+        let mut answer = Vec::new();
+        let _ = socket.read_to_end(&mut answer).await;
+        assert!(
+            answer.is_empty(),
+            "the crashed connection answered: {answer:?}"
+        );
+        // The server goes on.
+        let (status, _, _) = get(server.address, "ada").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            taskgroup::unobserved_panics() > before,
+            "the panic was counted"
+        );
+    })
+    .await;
+}

@@ -4,6 +4,8 @@
 //! them. Shared with `tests/server.rs`, which drives it over loopback.
 
 use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -131,8 +133,12 @@ pub fn router(app: App) -> Router {
 /// Accepts connections until the enclosing scope is cancelled (the
 /// shutdown), each connection a task of this scope; then stops accepting,
 /// and the scope waits for the open connections to finish the request
-/// they are serving.
-#[nursery(name = "http server")]
+/// they are serving. Each connection is isolated (`errors = isolated`): a
+/// connection task that panics (a bug outside any handler, where
+/// `CatchPanicLayer` does not reach) ends that connection only; its panic
+/// is reported (`taskgroup::unobserved_panics()`, an `ERROR` event with the
+/// `tracing` feature) and the server goes on.
+#[nursery(name = "http server", errors = isolated)]
 pub async fn serve(listener: TcpListener, app: App) {
     let router = router(app.clone());
     loop {
@@ -142,9 +148,10 @@ pub async fn serve(listener: TcpListener, app: App) {
         };
         match accepted {
             Ok((socket, peer)) => {
+                let crash = app.backends.crash_next_connection.swap(false, SeqCst);
                 spawn!(
                     name = format!("connection {peer}"),
-                    connection(socket, router.clone())
+                    connection(socket, router.clone(), crash)
                 );
             }
             Err(error) => {
@@ -161,7 +168,10 @@ pub async fn serve(listener: TcpListener, app: App) {
 /// One HTTP/1 connection: requests are served one after the other; on the
 /// shutdown signal the request in flight finishes, then the connection
 /// closes.
-async fn connection(socket: TcpStream, router: Router) {
+async fn connection(socket: TcpStream, router: Router, crash: bool) {
+    if crash {
+        panic!("connection bookkeeping bug (injected)");
+    }
     let service = TowerToHyperService::new(router);
     let mut conn = pin!(http1::Builder::new().serve_connection(TokioIo::new(socket), service));
     let served = tokio::select! {
@@ -204,6 +214,9 @@ pub struct Backends {
     /// Every call's start and end, in order, for whoever watches.
     events: watch::Sender<Vec<Event>>,
     gate: watch::Sender<bool>,
+    /// A fault for the tests: the next connection task panics before it
+    /// serves (a bug outside any handler, where `CatchPanicLayer` is not).
+    crash_next_connection: Arc<AtomicBool>,
 }
 
 impl Backends {
@@ -211,7 +224,13 @@ impl Backends {
         Backends {
             events: watch::Sender::new(Vec::new()),
             gate: watch::Sender::new(false),
+            crash_next_connection: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The next connection's task panics before serving (tests).
+    pub fn crash_next_connection(&self) {
+        self.crash_next_connection.store(true, SeqCst);
     }
 
     /// Lets the calls for `gated` finish.
