@@ -213,6 +213,8 @@ mod guides {
     struct Readme;
     #[doc = include_str!("../docs/tasks.md")]
     struct Tasks;
+    #[doc = include_str!("../docs/supervision.md")]
+    struct Supervision;
     #[doc = include_str!("../docs/errors.md")]
     struct Errors;
     #[doc = include_str!("../docs/cancellation.md")]
