@@ -70,7 +70,7 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 use taskgroup::shutdown::{Outcome, Shutdown};
-use taskgroup::{scope, Cause, Elapsed, Errors, StartError};
+use taskgroup::{scope, Backoff, Cause, Elapsed, Errors, Restart, StartError};
 use tokio::time::{sleep, sleep_until, Instant};
 
 // ---------------------------------------------------------------------------
@@ -89,6 +89,29 @@ enum Kind {
     Spawn,
     Scoped,
     Background,
+    /// `spawn!(isolated, …)`: its failure, panic or `Drop` panic is its
+    /// handle's (or counted as unobserved), never the scope's.
+    Isolated,
+    /// `spawn!(restart = on_failure, fixed pause, at most `restarts`)`:
+    /// a failing leaf runs `restarts + 1` times, the last failure
+    /// escalates; in the model, one leaf that lasts the whole timeline.
+    Restarted {
+        restarts: u8,
+        pause: u16,
+    },
+}
+
+impl Task {
+    /// When the leaf (all its starts, for a restarted one) ends.
+    fn end(&self, start: u64) -> Option<u64> {
+        match (self.kind, &self.leaf) {
+            (Kind::Restarted { restarts, pause }, Leaf::Fail(ms) | Leaf::Panic(ms)) => {
+                let (n, pause) = (u64::from(restarts), u64::from(pause));
+                Some(start + (n + 1) * ms + n * pause)
+            }
+            (_, leaf) => leaf_end(leaf, start),
+        }
+    }
 }
 
 /// A leaf task. `keep`: its handle is awaited by the body (else dropped);
@@ -244,7 +267,13 @@ fn leaf_kind() -> impl Strategy<Value = Leaf> {
 fn task() -> impl Strategy<Value = Task> {
     (
         leaf_kind(),
-        prop_oneof![6 => Just(Kind::Spawn), 3 => Just(Kind::Scoped), 1 => Just(Kind::Background)],
+        prop_oneof![
+            6 => Just(Kind::Spawn),
+            3 => Just(Kind::Scoped),
+            1 => Just(Kind::Background),
+            1 => Just(Kind::Isolated),
+            1 => (0u8..4, 1u16..2_000).prop_map(|(restarts, pause)| Kind::Restarted { restarts, pause }),
+        ],
         any::<bool>(),
         proptest::bool::weighted(0.05),
         proptest::bool::weighted(0.15),
@@ -361,6 +390,14 @@ fn number(spec: &mut Spec, local: bool, next: &mut u32) {
             if task.kind == Kind::Background {
                 task.keep = false;
             }
+            match task.kind {
+                // No `From` conversion: the error is the handle's.
+                Kind::Isolated => task.from_panic = false,
+                // Between starts there is no future to drop: a `Drop` panic
+                // would depend on the instant within the timeline.
+                Kind::Restarted { .. } => task.drop_panic = false,
+                _ => {}
+            }
         } else {
             task.kind = Kind::Spawn;
             task.keep = false;
@@ -417,6 +454,16 @@ struct Ctx {
     /// The unit of a leaf's duration: 1 ms on paused time, 1 µs on the
     /// multi-thread runtime.
     unit: Duration,
+    /// Panics of isolated leaves (their future or `Drop`): each goes to
+    /// its handle or is counted by `unobserved_panics()`, never the scope.
+    isolated_panics: Arc<AtomicUsize>,
+    /// Of those, the ones a kept handle took.
+    isolated_taken: Arc<AtomicUsize>,
+    /// Ids of restarted leaves that panicked: restarted (the policy takes
+    /// the panic), or escalated (resumed like any panic).
+    restarted_panicked: Arc<Mutex<Vec<u32>>>,
+    /// `unobserved_panics()` when the case started.
+    unobserved_before: u64,
 }
 
 impl Ctx {
@@ -428,6 +475,10 @@ impl Ctx {
             causes: Arc::default(),
             results: Arc::default(),
             unit,
+            isolated_panics: Arc::default(),
+            isolated_taken: Arc::default(),
+            restarted_panicked: Arc::default(),
+            unobserved_before: taskgroup::unobserved_panics(),
         }
     }
 }
@@ -439,7 +490,21 @@ struct Guard {
     id: u32,
     scope: Option<u32>,
     drop_panic: bool,
+    kind: Kind,
     ctx: Ctx,
+}
+
+impl Ctx {
+    /// Notes that leaf `id` of `kind` panics (isolated, restarted: apart).
+    fn panics(&self, id: u32, kind: Kind) {
+        match kind {
+            Kind::Isolated => {
+                self.isolated_panics.fetch_add(1, SeqCst);
+            }
+            Kind::Restarted { .. } => self.restarted_panicked.lock().unwrap().push(id),
+            _ => self.panicked.lock().unwrap().push(id),
+        }
+    }
 }
 
 impl Guard {
@@ -461,7 +526,7 @@ impl Drop for Guard {
         self.alive = None;
         if self.drop_panic && !std::thread::panicking() {
             self.ctx.faults.fetch_add(1, SeqCst);
-            self.ctx.panicked.lock().unwrap().push(self.id);
+            self.ctx.panics(self.id, self.kind);
             panic!("drop {}", self.id);
         }
     }
@@ -476,11 +541,20 @@ fn leaf_future(
         alive: Some(ctx.tracker.alive()),
         id: task.id,
         scope,
-        drop_panic: task.drop_panic,
+        // An isolated leaf's future is built before `spawn!` waits for a
+        // slot: dropped there, it is the body's (a panic of the scope); it
+        // is isolated from its first poll on, so it arms its `Drop` then.
+        drop_panic: task.drop_panic && task.kind != Kind::Isolated,
+        kind: task.kind,
         ctx: ctx.clone(),
     };
+    let isolated = task.kind == Kind::Isolated;
+    let arm_drop_panic = isolated && task.drop_panic;
     let (id, leaf, from_panic) = (task.id, task.leaf.clone(), task.from_panic);
     async move {
+        if arm_drop_panic {
+            guard.drop_panic = true;
+        }
         let unit = guard.ctx.unit;
         match leaf {
             Leaf::Ok(ms) => {
@@ -498,7 +572,7 @@ fn leaf_future(
             Leaf::Panic(ms) => {
                 sleep(unit * ms as u32).await;
                 guard.ctx.faults.fetch_add(1, SeqCst);
-                guard.ctx.panicked.lock().unwrap().push(id);
+                guard.ctx.panics(id, guard.kind);
                 guard.finish();
                 panic!("leaf {id}");
             }
@@ -560,6 +634,33 @@ macro_rules! spawn_child {
                     }
                     Kind::Background => {
                         spawn_background!(name = name, future);
+                    }
+                    Kind::Isolated => {
+                        let handle = spawn!(isolated, name = name, future);
+                        if task.keep {
+                            let taken = $ctx.isolated_taken.clone();
+                            $handles.push(Box::pin(async move {
+                                if let Err(taskgroup::Exit::Panicked(panic)) = handle.await {
+                                    drop(panic.into_payload());
+                                    taken.fetch_add(1, SeqCst);
+                                }
+                            }));
+                        }
+                    }
+                    Kind::Restarted { restarts, pause } => {
+                        drop(future);
+                        let (leaf, ctx) = (task.clone(), $ctx.clone());
+                        let policy = Restart::on_failure()
+                            .backoff(Backoff::fixed(ctx.unit * u32::from(pause)))
+                            .at_most(usize::from(restarts), Duration::from_secs(1_000_000));
+                        let handle = spawn!(
+                            name = name,
+                            restart = policy,
+                            move || leaf_future(&leaf, Some($scope), &ctx)
+                        );
+                        if task.keep {
+                            $handles.push(Box::pin(handle));
+                        }
                     }
                     Kind::Scoped => spawn_child!(@scoped $scoped, name, future, task.keep, $handles),
                 }
@@ -872,7 +973,16 @@ impl Model {
     }
 
     fn task(&mut self, task: &Task, start: u64, convert: bool) -> Sim {
-        let end = leaf_end(&task.leaf, start);
+        let end = task.end(start);
+        if task.kind == Kind::Isolated {
+            // Runs its time; nothing of it reaches the scope.
+            return Sim {
+                trigger: Expected::Ok,
+                outcome: Expected::Ok,
+                end,
+                lives: Vec::new(),
+            };
+        }
         let outcome = match task.leaf {
             Leaf::Ok(_) | Leaf::Hang => Expected::Ok,
             Leaf::Fail(_) if convert && task.from_panic => Expected::Panic(vec![task.id]),
@@ -1431,6 +1541,8 @@ impl Totals {
                         Kind::Spawn => "spawn!",
                         Kind::Scoped => "spawn_scoped!",
                         Kind::Background => "spawn_background!",
+                        Kind::Isolated => "spawn!(isolated)",
+                        Kind::Restarted { .. } => "spawn!(restart)",
                     },
                     1,
                 ),
@@ -1722,10 +1834,11 @@ fn check_invariants(case: &Case, ctx: &Ctx, seen: &Observed) -> Result<(), TestC
         "tokio tasks still alive after the case"
     );
     let panicked = ctx.panicked.lock().unwrap().clone();
+    let restarted = ctx.restarted_panicked.lock().unwrap().clone();
     match &seen.actual {
         Expected::Panic(ids) => prop_assert!(
-            panicked.contains(&ids[0]),
-            "resumed {ids:?}, panicked {panicked:?}"
+            panicked.contains(&ids[0]) || restarted.contains(&ids[0]),
+            "resumed {ids:?}, panicked {panicked:?}, restarted leaves that panicked {restarted:?}"
         ),
         _ if stopped_from_outside => {}
         other => prop_assert!(
@@ -1733,6 +1846,17 @@ fn check_invariants(case: &Case, ctx: &Ctx, seen: &Observed) -> Result<(), TestC
             "a panic was lost: {panicked:?}, the root returned {other:?}"
         ),
     }
+    // An isolated leaf's panic: taken from its handle, or counted (the
+    // counter is process-wide: it may have grown more).
+    let (isolated, taken) = (
+        ctx.isolated_panics.load(SeqCst) as u64,
+        ctx.isolated_taken.load(SeqCst) as u64,
+    );
+    let counted = taskgroup::unobserved_panics() - ctx.unobserved_before;
+    prop_assert!(
+        counted >= isolated - taken,
+        "isolated panics lost: {isolated} panicked, {taken} taken, {counted} counted"
+    );
     check_causes(case, ctx)
 }
 

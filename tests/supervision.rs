@@ -596,3 +596,32 @@ async fn a_nursery_with_errors_isolated_survives_a_crashing_connection() {
     assert_eq!(server(4).await.unwrap(), 5);
     assert_eq!(taskgroup::unobserved_panics(), before + 1);
 }
+
+#[taskgroup::test(start_paused = true)]
+async fn a_scope_cancelled_during_a_restart_pause_starts_nothing_more() {
+    let starts = Arc::new(AtomicUsize::new(0));
+    let counted = starts.clone();
+    let start = Instant::now();
+    let result: Result<(), String> = scope!(grace = 1000 * MS; {
+        spawn!(
+            restart = Restart::on_failure().backoff(Backoff::fixed(100 * MS)),
+            move || {
+                let counted = counted.clone();
+                async move {
+                    let n = counted.fetch_add(1, SeqCst) + 1;
+                    sleep(10 * MS).await;
+                    Err::<(), String>(format!("failure {n}"))
+                }
+            }
+        );
+        // The first start fails at 10 ms; its pause runs to 110 ms.
+        sleep(50 * MS).await;
+        cancel!();
+        Ok(())
+    });
+    // No second start: the pause ends at 110 ms with the first failure as
+    // the child's outcome (after `cancel!()`, dropped: rule 3).
+    assert_eq!(result, Ok(()));
+    assert_eq!(starts.load(SeqCst), 1);
+    assert_eq!(start.elapsed(), 110 * MS);
+}

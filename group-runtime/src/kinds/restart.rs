@@ -96,6 +96,7 @@ where
         factory,
         attempt: None,
         pause: None,
+        last: None,
         policy,
         window: Window::default(),
         stats: seen.0.clone(),
@@ -118,6 +119,9 @@ pin_project! {
         attempt: Option<F::Future>,
         #[pin]
         pause: Option<Sleep>,
+        // During a pause: how the last start ended, the child's outcome if
+        // the scope is cancelled before the next start.
+        last: Option<Ended<<F::Future as Future>::Output>>,
         policy: Restart,
         window: Window,
         stats: Arc<RestartStats>,
@@ -139,6 +143,17 @@ where
                     return Poll::Pending;
                 }
                 this.pause.set(None);
+            }
+            if let Some(last) = this.last.take() {
+                // Cancelled during the pause (a drain, a grace period): no
+                // new start; the last one's outcome is the child's.
+                if ambient::is_cancelled() {
+                    return finish(last);
+                }
+                // Its description is in the stats and the trace; an output
+                // or payload whose own `Drop` panics has nothing more to
+                // tell.
+                let _ = catch_unwind(AssertUnwindSafe(|| drop(last)));
             }
             let ended = if this.attempt.is_none() {
                 // A factory that panics is an attempt that panicked.
@@ -202,10 +217,7 @@ where
                 Decision::Restart(pause) => {
                     let restarts = this.stats.record(failure.clone());
                     trace::restarting(restarts, failure.as_deref().unwrap_or("returned"), pause);
-                    // Its description is in the stats and the trace; an
-                    // output or payload whose own `Drop` panics has nothing
-                    // more to tell.
-                    let _ = catch_unwind(AssertUnwindSafe(|| drop(ended)));
+                    *this.last = Some(ended);
                     if !pause.is_zero() {
                         this.pause.set(Some(tokio::time::sleep(pause)));
                     }
