@@ -625,3 +625,49 @@ async fn a_scope_cancelled_during_a_restart_pause_starts_nothing_more() {
     assert_eq!(starts.load(SeqCst), 1);
     assert_eq!(start.elapsed(), 110 * MS);
 }
+
+#[taskgroup::nursery]
+async fn refresher_service(starts: Arc<AtomicUsize>) -> Result<(), String> {
+    spawn!(
+        restart = Restart::always().backoff(Backoff::fixed(5 * MS)),
+        move || {
+            let starts = starts.clone();
+            async move {
+                starts.fetch_add(1, SeqCst);
+                // A start ends on its own after 20 ms, or at once when the
+                // drain signals it: `always` would start it again.
+                tokio::select! {
+                    () = sleep(20 * MS) => {}
+                    () = taskgroup::cancelled() => {}
+                }
+                Ok::<(), String>(())
+            }
+        }
+    );
+    taskgroup::cancelled().await;
+    Ok(())
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn a_shutdown_drain_restarts_nothing() {
+    use taskgroup::shutdown::{Outcome, Shutdown};
+    let starts = Arc::new(AtomicUsize::new(0));
+    let shutdown = Shutdown::new(1000 * MS).without_signals();
+    let trigger = shutdown.trigger();
+    let start = Instant::now();
+    let (outcome, ()) = tokio::join!(shutdown.run(refresher_service(starts.clone())), async {
+        // Starts at 0, 25, 50 ms; the drain at 60 ms.
+        sleep(60 * MS).await;
+        trigger.shutdown();
+    });
+    assert!(
+        matches!(outcome, Outcome::Drained { value: Ok(()), .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(starts.load(SeqCst), 3);
+    assert_eq!(
+        start.elapsed(),
+        60 * MS,
+        "drained at once: nothing restarted"
+    );
+}
