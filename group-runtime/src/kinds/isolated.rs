@@ -23,6 +23,7 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 
 use crate::core::cause::{panic_message, Cause, TaskInfo};
+use crate::core::state::Unwound;
 use crate::core::trace;
 use crate::kinds::output::finish_value;
 use crate::kinds::parallel::Child;
@@ -181,6 +182,9 @@ pin_project! {
             let mut future = this.future;
             if future.is_some() {
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| future.set(None))) {
+                    if payload.is::<Unwound>() {
+                        resume_unwind(payload);
+                    }
                     drop(Panic::new(payload, this.task.clone()));
                 }
             }
@@ -209,6 +213,9 @@ impl<F: Future> Future for Isolate<F> {
                     if timer.as_mut().expired(cx) {
                         let after = timer.after();
                         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| future.set(None))) {
+                            if payload.is::<Unwound>() {
+                                resume_unwind(payload);
+                            }
                             return Poll::Ready(Err(Exit::Panicked(Panic::new(
                                 payload,
                                 this.task.clone(),
@@ -218,6 +225,12 @@ impl<F: Future> Future for Isolate<F> {
                     }
                 }
                 Poll::Pending
+            }
+            Err(payload) if payload.is::<Unwound>() => {
+                // The library's cancellation passing through (code below
+                // awaited a task of a doomed scope): not a panic of the
+                // child; it ends cancelled.
+                resume_unwind(payload)
             }
             Err(payload) => {
                 // The future panicked (or its `Drop`, as it finished): it

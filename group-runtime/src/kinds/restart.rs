@@ -20,10 +20,12 @@ use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::core::ambient;
 use crate::core::cause::{panic_message, Payload};
 use crate::core::records::{RestartStats, RestartsSeen};
+use crate::core::state::Unwound;
 use crate::core::trace;
 use crate::policy::restart::{Decision, Restart, Window};
 
@@ -96,6 +98,7 @@ where
         factory,
         attempt: None,
         pause: None,
+        stop: None,
         last: None,
         policy,
         window: Window::default(),
@@ -119,8 +122,11 @@ pin_project! {
         attempt: Option<F::Future>,
         #[pin]
         pause: Option<Sleep>,
-        // During a pause: how the last start ended, the child's outcome if
-        // the scope is cancelled before the next start.
+        // During a pause: the scope's cancellation, which ends it.
+        #[pin]
+        stop: Option<WaitForCancellationFutureOwned>,
+        // During a pause (or a yield before an instant restart): how the
+        // last start ended.
         last: Option<Ended<<F::Future as Future>::Output>>,
         policy: Restart,
         window: Window,
@@ -139,21 +145,29 @@ where
         let mut this = self.project();
         loop {
             if let Some(pause) = this.pause.as_mut().as_pin_mut() {
-                if pause.poll(cx).is_pending() {
+                let stopped = this
+                    .stop
+                    .as_mut()
+                    .as_pin_mut()
+                    .is_some_and(|stop| stop.poll(cx).is_ready());
+                if !stopped && pause.poll(cx).is_pending() {
                     return Poll::Pending;
                 }
                 this.pause.set(None);
+                this.stop.set(None);
             }
             if let Some(last) = this.last.take() {
-                // Cancelled during the pause (a drain, a grace period): no
-                // new start; the last one's outcome is the child's.
-                if ambient::is_cancelled() {
-                    return finish(last);
-                }
                 // Its description is in the stats and the trace; an output
                 // or payload whose own `Drop` panics has nothing more to
                 // tell.
                 let _ = catch_unwind(AssertUnwindSafe(|| drop(last)));
+                if ambient::is_cancelled() {
+                    // Cancelled before the next start (a drain, a grace
+                    // period): the failure was the policy's to handle, and
+                    // there is no new outcome: the child ends cancelled, as
+                    // if aborted (never recorded as a panic).
+                    resume_unwind(Box::new(Unwound::Cancelled));
+                }
             }
             let ended = if this.attempt.is_none() {
                 // A factory that panics is an attempt that panicked.
@@ -218,9 +232,15 @@ where
                     let restarts = this.stats.record(failure.clone());
                     trace::restarting(restarts, failure.as_deref().unwrap_or("returned"), pause);
                     *this.last = Some(ended);
-                    if !pause.is_zero() {
-                        this.pause.set(Some(tokio::time::sleep(pause)));
+                    if pause.is_zero() {
+                        // Give the scheduler its turn: a child that ends at
+                        // once must not starve its thread.
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
                     }
+                    this.pause.set(Some(tokio::time::sleep(pause)));
+                    this.stop
+                        .set(ambient::cancellation_token().map(CancellationToken::cancelled_owned));
                 }
             }
         }

@@ -148,7 +148,8 @@ impl Backoff {
         if self.jitter == 0.0 || base.is_zero() {
             return base;
         }
-        base + base.mul_f64(self.jitter * unit_random())
+        let extra = base.as_secs_f64() * self.jitter * unit_random();
+        base.saturating_add(Duration::try_from_secs_f64(extra).unwrap_or(Duration::MAX))
     }
 }
 
@@ -219,6 +220,15 @@ mod tests {
             [ms(100), ms(200), ms(400), ms(800), ms(1000), ms(1000)]
         );
         assert_eq!(backoff.pause(200), ms(1000), "no overflow");
+    }
+
+    #[test]
+    fn huge_pauses_saturate() {
+        let backoff = Backoff::exponential(Duration::MAX, Duration::MAX).jitter(1.0);
+        assert_eq!(backoff.pause(0), Duration::MAX);
+        assert_eq!(backoff.pause(40), Duration::MAX);
+        let uncapped = Backoff::exponential(Duration::from_secs(1), Duration::MAX);
+        assert!(uncapped.pause(64) >= Duration::from_secs(1 << 40));
     }
 
     #[test]
