@@ -1174,7 +1174,6 @@ async fn cancelling_a_restarting_child_during_its_pause() {
 /// to its end; cancelling it is "not a failure", so the `Err` it returns
 /// afterwards must not fail the scope.
 #[taskgroup::test]
-#[ignore = "FOUND: handle.cancel() on a started spawn_blocking! closure is a no-op: its later Err still fails the scope (cancel is 'not a failure')"]
 async fn a_cancelled_blocking_closures_later_error_is_not_a_failure() {
     let (started, is_started) = oneshot::channel();
     let (release, released) = std_mpsc::channel::<()>();
@@ -1197,7 +1196,6 @@ async fn a_cancelled_blocking_closures_later_error_is_not_a_failure() {
 /// the `Drop` of what it captured must be resumed by the scope (rule 6),
 /// and that `Drop` must see `CancelledByHandle`.
 #[test]
-#[ignore = "FOUND: a spawn_blocking! closure aborted before it started is dropped by tokio outside the scope: a panic in its captures' Drop is swallowed (lost), and cause() there is None"]
 fn a_blocking_closure_cancelled_before_it_started() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .max_blocking_threads(1)

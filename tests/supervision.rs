@@ -671,3 +671,25 @@ async fn a_shutdown_drain_restarts_nothing() {
         "drained at once: nothing restarted"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_blocking_closure_is_signalled_and_its_result_is_nobodys() {
+    let (started, running) = tokio::sync::oneshot::channel();
+    let result: Result<(), &str> = scope! {
+        let worker = spawn_blocking!(name = "worker", move || {
+            started.send(()).unwrap();
+            // Works until told to stop (a real loop would do a chunk per turn).
+            while !taskgroup::is_cancelled() {
+                std::thread::yield_now();
+            }
+            let cause = taskgroup::cause();
+            assert!(matches!(&cause, Some(Cause::CancelledByHandle(task)) if task.name() == Some("worker")));
+            Err::<(), &str>("stopped half-way") // not a failure: cancelled
+        });
+        running.await.unwrap();
+        assert!(!taskgroup::is_cancelled(), "only the closure is signalled");
+        worker.cancel();
+        Ok(())
+    };
+    assert_eq!(result, Ok(()));
+}

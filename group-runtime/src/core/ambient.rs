@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::core::cause::Cause;
+use crate::core::cause::{Cause, TaskInfo};
 use crate::core::state::Shared;
 
 thread_local! {
@@ -25,6 +25,38 @@ thread_local! {
     /// scope's (a task cancelled by its handle): what `cause()` and
     /// `is_cancelled()` answer in its `Drop` impls.
     static TASK_CAUSE: std::cell::RefCell<Option<Cause>> = const { std::cell::RefCell::new(None) };
+    /// The `spawn_blocking!` closure running on this thread: its handle's
+    /// `cancel()` is a signal it reads with `is_cancelled()`.
+    static BLOCKING_TASK: std::cell::RefCell<Option<TaskInfo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `task`'s blocking closure `f`: inside it, `is_cancelled()` and
+/// `cause()` also answer its handle's `cancel()`.
+pub(crate) fn blocking_task<R>(task: &TaskInfo, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<TaskInfo>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            let _ = BLOCKING_TASK.try_with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let previous = BLOCKING_TASK.with(|slot| slot.borrow_mut().replace(task.clone()));
+    let _restore = Restore(previous);
+    f()
+}
+
+/// The cause of the blocking closure running here, if its handle
+/// cancelled it.
+fn blocking_task_cause() -> Option<Cause> {
+    let task = BLOCKING_TASK
+        .try_with(|slot| slot.borrow().clone())
+        .ok()
+        .flatten()?;
+    with_current(|shared| {
+        shared
+            .is_some_and(|shared| shared.is_cancelled_by_handle(task.id()))
+            .then(|| Cause::CancelledByHandle(task))
+    })
 }
 
 /// Runs `f` (the drop of one task's future) with `cause` as what
@@ -47,6 +79,7 @@ fn task_cause() -> Option<Cause> {
         .try_with(|slot| slot.borrow().clone())
         .ok()
         .flatten()
+        .or_else(blocking_task_cause)
 }
 
 /// Runs `f` with `slot` as the current scope, then puts it back, also when

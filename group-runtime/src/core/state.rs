@@ -198,6 +198,7 @@ pub(crate) struct Shared {
     /// Tasks cancelled through their handle whose future has not been
     /// dropped yet: their `Drop` sees `Cause::CancelledByHandle`.
     cancelled_by_handle: Mutex<Vec<TaskId>>,
+    handle_cancels: AtomicUsize,
     /// Wakes the runner: a failure, a cancellation, the last child stopped.
     pub(crate) wake_runner: Notify,
     /// Wakers of parked children, woken when this scope aborts.
@@ -253,6 +254,7 @@ impl Shared {
             nested: Mutex::new(Slab::new()),
             orphans: Mutex::new(Vec::new()),
             cancelled_by_handle: Mutex::new(Vec::new()),
+            handle_cancels: AtomicUsize::new(0),
             wake_runner: Notify::new(),
             parked: Parked::default(),
             parked_background: Parked::default(),
@@ -270,20 +272,36 @@ impl Shared {
     /// `handle.cancel()`: the task's future, dropped soon by tokio, sees
     /// the handle as its cause.
     pub(crate) fn cancel_by_handle(&self, task: TaskId) {
-        lock(&self.cancelled_by_handle).push(task);
+        let mut cancelled = lock(&self.cancelled_by_handle);
+        if !cancelled.contains(&task) {
+            cancelled.push(task);
+            self.handle_cancels.fetch_add(1, SeqCst);
+        }
     }
 
     /// Whether `task` was cancelled through its handle (forgotten here:
-    /// asked once, when its future is dropped).
+    /// asked once, when it stops).
     pub(crate) fn take_cancelled_by_handle(&self, task: TaskId) -> bool {
         let mut cancelled = lock(&self.cancelled_by_handle);
         match cancelled.iter().position(|id| *id == task) {
             Some(at) => {
                 cancelled.swap_remove(at);
+                self.handle_cancels.fetch_sub(1, SeqCst);
                 true
             }
             None => false,
         }
+    }
+
+    /// Whether `task` was cancelled through its handle (kept).
+    pub(crate) fn is_cancelled_by_handle(&self, task: TaskId) -> bool {
+        self.has_handle_cancels() && lock(&self.cancelled_by_handle).contains(&task)
+    }
+
+    /// Any `cancel()` not yet seen by its task: a stopping task looks for
+    /// its own (one load otherwise).
+    pub(crate) fn has_handle_cancels(&self) -> bool {
+        self.handle_cancels.load(SeqCst) != 0
     }
 
     /// Where the runner runs now (see `in_blocking_closure`), noted at each

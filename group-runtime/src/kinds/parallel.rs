@@ -115,6 +115,10 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             if this.future.is_none() {
+                // Finished: a `cancel()` that lost the race is forgotten.
+                if this.guard.shared().has_handle_cancels() {
+                    this.guard.shared().take_cancelled_by_handle(this.task.id());
+                }
                 return;
             }
             let (future, guard, task) = (this.future, this.guard, &*this.task);

@@ -57,6 +57,8 @@ pub struct TaskHandle<'scope, T> {
     /// `cancel()` aborted the task: its `JoinError` is this, not the
     /// runtime shutting down.
     cancelled: AtomicBool,
+    /// A `spawn_blocking!` closure: `cancel()` signals, never aborts.
+    blocking: bool,
     _brand: PhantomData<&'scope mut &'scope ()>,
 }
 
@@ -65,6 +67,7 @@ impl<'scope, T: Send + 'static> TaskHandle<'scope, T> {
         shared: &'scope Shared,
         info: TaskInfo,
         join: JoinHandle<Option<T>>,
+        blocking: bool,
     ) -> Self {
         TaskHandle {
             join: Some(join),
@@ -72,6 +75,7 @@ impl<'scope, T: Send + 'static> TaskHandle<'scope, T> {
             info,
             adopt: std::mem::needs_drop::<T>().then_some(adopt::<T>),
             cancelled: AtomicBool::new(false),
+            blocking,
             _brand: PhantomData,
         }
     }
@@ -96,6 +100,7 @@ impl<'scope, T> TaskHandle<'scope, T> {
             info,
             adopt: None,
             cancelled: AtomicBool::new(false),
+            blocking: false,
             _brand: PhantomData,
         }
     }
@@ -141,10 +146,12 @@ impl<'scope, T> TaskHandle<'scope, T> {
     /// this is not a failure. The task is aborted: its future is dropped at
     /// its next `.await` (at once if it is waiting), inside its scope, and
     /// its `Drop` impls see [`Cause::CancelledByHandle`](crate::Cause) from
-    /// [`cause()`](crate::cause). A task that has finished is not affected;
-    /// a `spawn_blocking!` closure that has started runs to its end (a
-    /// thread cannot be stopped). The scope still joins the task: the
-    /// closing brace returns once its future is gone.
+    /// [`cause()`](crate::cause). A task that has finished is not affected.
+    /// A `spawn_blocking!` closure cannot be stopped: a queued one never
+    /// starts, a running one is signalled (`taskgroup::is_cancelled()` turns
+    /// `true` inside it) and what it returns is dropped, not a failure. The
+    /// scope still joins the task: the closing brace returns once its
+    /// future (or closure) is gone.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -168,11 +175,16 @@ impl<'scope, T> TaskHandle<'scope, T> {
     pub(crate) fn abort(&self) {
         if let Some(join) = &self.join {
             if !join.is_finished() {
-                // (If it finishes meanwhile, the entry stays until the
-                // scope is gone: a few bytes, only on this race.)
+                // (If it finishes meanwhile, it forgets the entry as it
+                // stops.)
                 self.shared.cancel_by_handle(self.info.id());
                 self.cancelled.store(true, Relaxed);
-                join.abort();
+                if !self.blocking {
+                    // A blocking closure cannot be aborted: the entry is
+                    // its signal (`kinds/blocking.rs`). tokio's abort would
+                    // drop a queued one outside its scope.
+                    join.abort();
+                }
             }
         }
     }

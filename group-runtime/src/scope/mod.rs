@@ -219,7 +219,7 @@ impl<E> Scope<E> {
         });
         let guard = ChildGuard::new(self.shared.clone(), permit, background, listed);
         let join = launch(guard, info.clone(), timeout);
-        TaskHandle::started(&self.shared, info, join)
+        TaskHandle::started(&self.shared, info, join, blocking)
     }
 }
 
