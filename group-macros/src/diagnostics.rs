@@ -215,6 +215,10 @@ pub(crate) fn task_expected_comma(key: &impl Display, span: Span) -> Error {
     Error::new(span, format!("expected `,` after `{key} = …`; {USAGE}"))
 }
 
+pub(crate) fn task_expected_comma_after_flag(flag: &impl Display, span: Span) -> Error {
+    Error::new(span, format!("expected `,` after `{flag}`; {USAGE}"))
+}
+
 pub(crate) fn task_duplicate_option(key: &impl Display, span: Span) -> Error {
     Error::new(span, format!("duplicate option `{key}`"))
 }

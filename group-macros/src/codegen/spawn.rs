@@ -292,8 +292,14 @@ fn generate(
     let how = quote! {
         #krate::__private::Start::new(#slot_var, #name_var, #location)#background #timeout #restarts
     };
-    // An isolated child's output is not read for an `Err`: no dispatch.
-    let start = if call.isolated.is_some() {
+    // An isolated child's output is not read for an `Err` (its handle
+    // has it); an inline block still takes the scope's error type.
+    let start = if call.isolated.is_some() && inline {
+        quote_spanned! {span=>
+            (&&&#located_krate::__private::#probe(&#future_var))
+                .spawn_isolated_inline(&#scope, #how, #future_var)
+        }
+    } else if call.isolated.is_some() {
         quote_spanned! {span=>
             #located_krate::__private::spawn_isolated(&#scope, #how, #future_var)
         }

@@ -113,7 +113,10 @@ impl Parse for Call {
             if input.peek(Ident) && input.peek2(Token![,]) {
                 let fork = input.fork();
                 let key: Ident = fork.parse()?;
-                if key == "isolated" {
+                fork.parse::<Token![,]>()?;
+                // `spawn!(isolated,)`: a future named `isolated` with a
+                // trailing comma, not the flag.
+                if key == "isolated" && !fork.is_empty() {
                     input.parse::<Ident>()?;
                     input.parse::<Token![,]>()?;
                     if isolated.is_some() {
@@ -154,6 +157,12 @@ impl Parse for Call {
             // `spawn!(isolate, fut)`: a misspelt flag, not a future.
             if let Expr::Path(path) = &future {
                 if let Some(flag) = path.path.get_ident() {
+                    if flag == "isolated" {
+                        return Err(diagnostics::task_expected_comma_after_flag(
+                            flag,
+                            flag.span(),
+                        ));
+                    }
                     return Err(diagnostics::task_unknown_option(
                         &flag.to_string(),
                         flag.span(),

@@ -40,7 +40,10 @@ pub(crate) fn blocking_task<R>(task: &TaskInfo, f: impl FnOnce() -> R) -> R {
             let _ = BLOCKING_TASK.try_with(|slot| *slot.borrow_mut() = previous);
         }
     }
-    let previous = BLOCKING_TASK.with(|slot| slot.borrow_mut().replace(task.clone()));
+    let previous = BLOCKING_TASK
+        .try_with(|slot| slot.borrow_mut().replace(task.clone()))
+        .ok()
+        .flatten();
     let _restore = Restore(previous);
     f()
 }
@@ -69,7 +72,11 @@ pub(crate) fn with_task_cause<R>(cause: Cause, f: impl FnOnce() -> R) -> R {
             let _ = TASK_CAUSE.try_with(|slot| *slot.borrow_mut() = previous);
         }
     }
-    let previous = TASK_CAUSE.with(|slot| slot.borrow_mut().replace(cause));
+    // (`try_with`: this runs in drop paths, also during thread exit.)
+    let previous = TASK_CAUSE
+        .try_with(|slot| slot.borrow_mut().replace(cause))
+        .ok()
+        .flatten();
     let _restore = Restore(previous);
     f()
 }

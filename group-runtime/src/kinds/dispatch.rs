@@ -50,7 +50,8 @@ use tokio::sync::oneshot;
 use crate::kinds::output::{finish_result, finish_value};
 use crate::kinds::scoped::{ScopedHandle, ScopedSet};
 use crate::kinds::start::StartedTask;
-use crate::kinds::{blocking, parallel, scoped};
+use crate::kinds::isolated::IsolatedHandle;
+use crate::kinds::{blocking, isolated, parallel, scoped};
 use crate::policy::task_bounds::{
     BlockingTask, InlineTaskError, ParallelTask, Same, ScopeError, ViaFrom,
 };
@@ -159,6 +160,25 @@ pub trait SpawnResult<F, U, E2> {
     {
         parallel::spawn_result::<Same, E, F, U, E2>(scope, spawn, future)
     }
+
+    /// `spawn!(isolated, async { … })`: the block's error type is the
+    /// scope's (so `?` works as in any inline block); its `Err` is the
+    /// handle's, not the scope's.
+    fn spawn_isolated_inline<'s, E>(
+        // (One parameter per line: a compiler note quotes only the first line.)
+        &self,
+        scope: &'s Scope<E>,
+        spawn: Spawn,
+        future: F,
+    ) -> IsolatedHandle<'s, Result<U, E2>>
+    where
+        F: Future<Output = Result<U, E2>> + Send + 'static,
+        U: Send + 'static,
+        E2: Send + 'static,
+        E: InlineTaskError<E2>,
+    {
+        isolated::spawn_isolated(scope, spawn, future)
+    }
 }
 
 /// How `spawn!` (and `try_spawn!`, `spawn_background!`, `start!`) starts a
@@ -195,6 +215,20 @@ pub trait SpawnValue<F> {
         F::Output: Send + 'static,
     {
         self.spawn_task(scope, spawn, future)
+    }
+
+    /// `spawn!(isolated, async { … })` with a plain output.
+    fn spawn_isolated_inline<'s, E>(
+        &self,
+        scope: &'s Scope<E>,
+        spawn: Spawn,
+        future: F,
+    ) -> IsolatedHandle<'s, F::Output>
+    where
+        F: ParallelTask + Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        isolated::spawn_isolated(scope, spawn, future)
     }
 }
 
