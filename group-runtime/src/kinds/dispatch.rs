@@ -47,10 +47,10 @@ use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
+use crate::kinds::isolated::IsolatedHandle;
 use crate::kinds::output::{finish_result, finish_value};
 use crate::kinds::scoped::{ScopedHandle, ScopedSet};
 use crate::kinds::start::StartedTask;
-use crate::kinds::isolated::IsolatedHandle;
 use crate::kinds::{blocking, isolated, parallel, scoped};
 use crate::policy::task_bounds::{
     BlockingTask, InlineTaskError, ParallelTask, Same, ScopeError, ViaFrom,

@@ -15,5 +15,6 @@ async fn main() {
         spawn!(restart = Restart::on_failure(), timeout = Duration::from_secs(1), || async {});
         spawn!(isolated, isolated, async {});
         spawn!(isolate, async {});
+        spawn!(isolated async {});
     };
 }
