@@ -696,3 +696,245 @@ async fn a_cancelled_blocking_closure_is_signalled_and_its_result_is_nobodys() {
     };
     assert_eq!(result, Ok(()));
 }
+
+/// A subsystem of a service: runs until told to stop, takes `cleanup` to
+/// stop, and logs when it starts stopping and when it is gone.
+fn subsystem(
+    name: &'static str,
+    cleanup: Duration,
+    log: Arc<Mutex<Vec<(String, Duration)>>>,
+    origin: Instant,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    async move {
+        struct Gone(&'static str, Arc<Mutex<Vec<(String, Duration)>>>, Instant);
+        impl Drop for Gone {
+            fn drop(&mut self) {
+                self.1
+                    .lock()
+                    .unwrap()
+                    .push((format!("{} gone", self.0), self.2.elapsed()));
+            }
+        }
+        let _gone = Gone(name, log.clone(), origin);
+        taskgroup::cancelled().await;
+        log.lock()
+            .unwrap()
+            .push((format!("{name} stopping"), origin.elapsed()));
+        sleep(cleanup).await;
+    }
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn stop_reverse_stops_the_last_started_first_each_after_the_later_ones() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let origin = Instant::now();
+    let result: Result<(), &str> = scope!(stop = reverse, grace = 1000 * MS; {
+        spawn!(name = "database", subsystem("database", 30 * MS, log.clone(), origin));
+        spawn!(name = "cache", subsystem("cache", 20 * MS, log.clone(), origin));
+        spawn!(name = "listener", subsystem("listener", 10 * MS, log.clone(), origin));
+        sleep(100 * MS).await;
+        cancel!();
+        Ok(())
+    });
+    assert_eq!(result, Ok(()));
+    let log: Vec<(String, u128)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(what, at)| (what.clone(), at.as_millis()))
+        .collect();
+    let expected: Vec<(String, u128)> = [
+        ("listener stopping", 100),
+        ("listener gone", 110),
+        ("cache stopping", 110),
+        ("cache gone", 130),
+        ("database stopping", 130),
+        ("database gone", 160),
+    ]
+    .into_iter()
+    .map(|(what, at)| (what.to_owned(), at))
+    .collect();
+    assert_eq!(log, expected);
+    assert_eq!(origin.elapsed(), 160 * MS);
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn without_stop_reverse_everything_stops_at_once() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let origin = Instant::now();
+    let _: Result<(), &str> = scope!(grace = 1000 * MS; {
+        spawn!(subsystem("database", 30 * MS, log.clone(), origin));
+        spawn!(subsystem("listener", 10 * MS, log.clone(), origin));
+        sleep(100 * MS).await;
+        cancel!();
+        Ok(())
+    });
+    let stopping: Vec<u128> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(what, _)| what.ends_with("stopping"))
+        .map(|(_, at)| at.as_millis())
+        .collect();
+    assert_eq!(stopping, [100, 100]);
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn stop_reverse_past_the_grace_aborts_the_rest_last_first() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let origin = Instant::now();
+    let result: Result<(), &str> = scope!(stop = reverse, grace = 50 * MS; {
+        spawn!(subsystem("database", 1000 * MS, log.clone(), origin));
+        spawn!(subsystem("cache", 1000 * MS, log.clone(), origin));
+        spawn!(subsystem("listener", 30 * MS, log.clone(), origin));
+        sleep(100 * MS).await;
+        cancel!();
+        Ok(())
+    });
+    assert_eq!(result, Ok(()));
+    let log: Vec<(String, u128)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(what, at)| (what.clone(), at.as_millis()))
+        .collect();
+    // The listener stops in 30 ms; the cache is signalled then, and the
+    // grace (150 ms) ends its clean-up; the database is aborted after it,
+    // never having been signalled.
+    let expected: Vec<(String, u128)> = [
+        ("listener stopping", 100),
+        ("listener gone", 130),
+        ("cache stopping", 130),
+        ("cache gone", 150),
+        ("database gone", 150),
+    ]
+    .into_iter()
+    .map(|(what, at)| (what.to_owned(), at))
+    .collect();
+    assert_eq!(log, expected);
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn stop_reverse_without_grace_aborts_one_at_a_time_last_first() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let origin = Instant::now();
+    let result: Result<(), &str> = scope!(stop = reverse; {
+        spawn!(subsystem("database", 10 * MS, log.clone(), origin));
+        spawn!(subsystem("cache", 10 * MS, log.clone(), origin));
+        spawn!(async {
+            sleep(100 * MS).await;
+            Err::<(), &str>("listener failed")
+        });
+        Ok(())
+    });
+    assert_eq!(result, Err("listener failed"));
+    let gone: Vec<String> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(what, _)| what.clone())
+        .collect();
+    assert_eq!(
+        gone,
+        ["cache gone", "database gone"],
+        "no clean-up without grace, the cache first"
+    );
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn cancel_in_an_ordered_scope_signals_then_aborts_after_the_grace() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let origin = Instant::now();
+    let seen = Arc::new(Mutex::new(None));
+    let (cause_seen, logged) = (seen.clone(), log.clone());
+    let result: Result<(), &str> = scope!(stop = reverse, grace = 40 * MS; {
+        let worker = spawn!(name = "worker", async move {
+            taskgroup::cancelled().await;
+            *cause_seen.lock().unwrap() = taskgroup::cause();
+            logged.lock().unwrap().push(("worker stopping".to_owned(), origin.elapsed()));
+            // Ignores the signal: aborted when the grace is over.
+            std::future::pending::<()>().await;
+        });
+        let other = spawn!(async {
+            sleep(200 * MS).await;
+            !taskgroup::is_cancelled()
+        });
+        sleep(10 * MS).await;
+        worker.cancel();
+        assert!(!taskgroup::is_cancelled(), "the scope goes on");
+        assert!(other.await, "the sibling was not signalled");
+        Ok(())
+    });
+    assert_eq!(result, Ok(()));
+    assert_eq!(log.lock().unwrap()[0].1, 10 * MS);
+    assert!(
+        matches!(seen.lock().unwrap().take(), Some(Cause::CancelledByHandle(task)) if task.name() == Some("worker"))
+    );
+    assert_eq!(origin.elapsed(), 200 * MS);
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn a_nested_scope_in_an_ordered_child_follows_its_turn() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let origin = Instant::now();
+    let logged = log.clone();
+    let result: Result<(), &str> = scope!(stop = reverse, grace = 1000 * MS; {
+        spawn!(async move {
+            scope! {
+                spawn!(subsystem("pool connection", 10 * MS, logged.clone(), origin));
+            };
+        });
+        spawn!(subsystem("listener", 20 * MS, log.clone(), origin));
+        sleep(100 * MS).await;
+        cancel!();
+        Ok(())
+    });
+    assert_eq!(result, Ok(()));
+    let log: Vec<(String, u128)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(what, at)| (what.clone(), at.as_millis()))
+        .collect();
+    let expected: Vec<(String, u128)> = [
+        ("listener stopping", 100),
+        ("listener gone", 120),
+        ("pool connection stopping", 120),
+        ("pool connection gone", 130),
+    ]
+    .into_iter()
+    .map(|(what, at)| (what.to_owned(), at))
+    .collect();
+    assert_eq!(log, expected);
+}
+
+#[taskgroup::test(start_paused = true)]
+async fn dropping_an_ordered_scope_stops_everything_at_once() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let origin = Instant::now();
+    let logged = log.clone();
+    let scope = async move {
+        let _: Result<(), &str> = scope!(stop = reverse, grace = 1000 * MS; {
+            spawn!(subsystem("database", 30 * MS, logged.clone(), origin));
+            spawn!(subsystem("listener", 10 * MS, logged.clone(), origin));
+            std::future::pending::<()>().await;
+            Ok(())
+        });
+    };
+    assert!(tokio::time::timeout(50 * MS, scope).await.is_err());
+    sleep(MS).await;
+    let gone: Vec<(String, u128)> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(what, at)| (what.clone(), at.as_millis()))
+        .collect();
+    assert_eq!(
+        gone,
+        [
+            ("listener gone".to_owned(), 50),
+            ("database gone".to_owned(), 50)
+        ],
+        "aborted at once, the last started first"
+    );
+}

@@ -57,7 +57,7 @@ impl Context {
 
 /// What the accepted options are.
 const ACCEPTED: &str =
-    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `errors = all`, `name = \"…\"`, `crate = <path>`";
+    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `errors = all | isolated`, `stop = reverse`, `name = \"…\"`, `crate = <path>`";
 
 pub(crate) fn crate_not_a_path(span: Span) -> Error {
     Error::new(span, "`crate = …` takes a path, e.g. `crate = ::taskgroup`")
@@ -89,6 +89,15 @@ pub(crate) fn error_policy(span: Span) -> Error {
         "`errors = …` is `first` (the default: the first failure cancels the rest), \
          `all` (collect every error, cancel nothing) or `isolated` (each `spawn!` child's \
          failure is its own, given to its handle)",
+    )
+}
+
+pub(crate) fn stop_policy(span: Span) -> Error {
+    Error::new(
+        span,
+        "`stop = …` is `together` (the default: on cancellation every child is signalled at \
+         once) or `reverse` (one at a time, the last started first, each after the later ones \
+         have stopped)",
     )
 }
 

@@ -22,7 +22,7 @@ use crate::parse::options::ScopeOptions;
 ///     .collect_all()
 /// ```
 /// Snapshot: `src/tests/snapshots/nursery_options.rs`, `scope_options.rs`,
-/// `nursery_errors_all.rs`.
+/// `nursery_errors_all.rs`, `scope_stop_reverse.rs`.
 pub(crate) fn builder(options: &ScopeOptions, location: TokenStream) -> TokenStream {
     let krate = options.krate();
     let mut builder = quote!(#krate::__private::Options::new(#location));
@@ -44,6 +44,9 @@ pub(crate) fn builder(options: &ScopeOptions, location: TokenStream) -> TokenStr
     }
     if let Some(all) = &options.errors_all {
         builder = quote_spanned!(all.span()=> #builder.collect_all());
+    }
+    if let Some(reverse) = &options.stop_reverse {
+        builder = quote_spanned!(reverse.span()=> #builder.stop_in_reverse());
     }
     builder
 }

@@ -20,6 +20,9 @@ pub(crate) struct ScopeOptions {
     pub(crate) errors_all: Option<Ident>,
     /// `errors = isolated`: every `spawn!` child's failure is its own.
     pub(crate) errors_isolated: Option<Ident>,
+    /// `stop = reverse`: children stopped one at a time, the last started
+    /// first (`stop = together`, the default, stops them all at once).
+    pub(crate) stop_reverse: Option<Ident>,
     pub(crate) name: Option<Expr>,
     pub(crate) krate: Option<Path>,
 }
@@ -69,6 +72,7 @@ impl ScopeOptions {
     pub(crate) fn parse(tokens: TokenStream, diagnostics: &mut Diagnostics) -> Self {
         let mut options = ScopeOptions::default();
         let mut seen_errors_first = false;
+        let mut seen_stop_together = false;
         let parsed = match Punctuated::<KeyValue, Token![,]>::parse_terminated.parse2(tokens) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -89,6 +93,7 @@ impl ScopeOptions {
                 }
                 "name" => options.name.is_some(),
                 "crate" => options.krate.is_some(),
+                "stop" => options.stop_reverse.is_some() || seen_stop_together,
                 _ => {
                     diagnostics.push(diagnostics::unknown_option(&name, key.span()));
                     continue;
@@ -110,6 +115,11 @@ impl ScopeOptions {
                 ("name", Value::Expr(expr)) => options.name = Some(expr),
                 ("timeout", Value::Expr(expr)) => options.timeout = Some(expr),
                 ("grace", Value::Expr(expr)) => options.grace = Some(expr),
+                ("stop", Value::Expr(expr)) => match bare_word(&expr, &["reverse", "together"]) {
+                    Some(word) if word == "reverse" => options.stop_reverse = Some(word),
+                    Some(_) => seen_stop_together = true,
+                    None => diagnostics.push(diagnostics::stop_policy(expr.span())),
+                },
                 ("errors", Value::Expr(expr)) => match error_policy(&expr) {
                     Some(policy) if policy == "all" => options.errors_all = Some(policy),
                     Some(policy) if policy == "isolated" => options.errors_isolated = Some(policy),
@@ -137,6 +147,18 @@ impl ScopeOptions {
             None => quote!(::taskgroup),
         }
     }
+}
+
+/// One of `words`, written as a bare word.
+fn bare_word(expr: &Expr, words: &[&str]) -> Option<Ident> {
+    let Expr::Path(path) = expr else {
+        return None;
+    };
+    let ident = path.path.get_ident()?;
+    words
+        .iter()
+        .any(|word| ident == word)
+        .then(|| ident.clone())
 }
 
 /// `first` or `all`, written as a bare word.

@@ -391,6 +391,19 @@ fn scope_errors_isolated() {
 }
 
 #[test]
+fn scope_stop_reverse() {
+    assert_scope(
+        "scope_stop_reverse",
+        quote! {
+            stop = reverse, grace = Duration::from_secs(5); {
+                spawn!(database());
+                spawn!(listener());
+            }
+        },
+    );
+}
+
+#[test]
 fn scope_timeout() {
     assert_scope(
         "scope_timeout",

@@ -227,6 +227,18 @@ pub(crate) struct Shared {
     pub(crate) deadline_error: OnceLock<fn() -> Payload>,
     /// The state word (table above).
     state: AtomicUsize,
+    /// `stop = reverse`: on cancellation the children are stopped one at a
+    /// time, the last started first (`step_ordered`, run by the runner).
+    pub(crate) ordered: bool,
+    /// The task scope of one child of an ordered scope (see
+    /// [`Shared::task_scope`]): no body, no runner, not in the dump; its
+    /// cause is its parent's unless it has its own.
+    pub(crate) transparent: bool,
+    /// An ordered scope's task scopes, in start order.
+    ordered_children: Mutex<Vec<Arc<Shared>>>,
+    /// A task scope cancelled through its handle: the abort after the
+    /// scope's grace, armed by the child's next poll.
+    handle_grace: Mutex<Option<Pin<Box<tokio::time::Sleep>>>>,
 }
 
 impl Shared {
@@ -266,7 +278,138 @@ impl Shared {
             in_blocking_closure: AtomicBool::new(false),
             deadline_error: OnceLock::new(),
             state: AtomicUsize::new(0),
+            ordered: false,
+            transparent: false,
+            ordered_children: Mutex::new(Vec::new()),
+            handle_grace: Mutex::new(None),
         }
+    }
+
+    /// `stop = reverse` on this scope.
+    pub(crate) fn stop_in_reverse(mut self) -> Self {
+        self.ordered = true;
+        self
+    }
+
+    /// The task scope of a child of this ordered scope: the child's code
+    /// runs with it as its ambient scope, so that `is_cancelled()`,
+    /// `cancelled()`, `cause()` and the scopes it opens follow *its* turn
+    /// in the ordered stop, not the scope's signal. It is signalled and
+    /// aborted by [`Shared::step_ordered`] (or at once by an abort from
+    /// above or a drop), and by its handle's `cancel()`.
+    pub(crate) fn task_scope(self: &Arc<Self>, task: &TaskInfo) -> Arc<Shared> {
+        let mut own = Shared::new(
+            ScopeInfo::new(task.name().map(Arc::from), task.location()),
+            Some(self.clone()),
+            None,
+            self.deadline,
+            self.grace.clone(),
+            false,
+        );
+        own.transparent = true;
+        let own = Arc::new(own);
+        lock(&self.ordered_children).push(own.clone());
+        // Spawned after the scope was cancelled (a background child): its
+        // turn is now.
+        if self.has(ABORTING) {
+            own.abort();
+        } else if self.has(SIGNALLED) {
+            self.wake_runner.notify_one();
+        }
+        own
+    }
+
+    /// The runner's step of an ordered stop: the last started child still
+    /// running is signalled (aborted if the scope aborts); the ones before
+    /// it wait until it has stopped (its stop wakes the runner).
+    pub(crate) fn step_ordered(&self) {
+        if !self.ordered || !self.has(SIGNALLED) {
+            return;
+        }
+        let aborting = self.has(ABORTING);
+        let current = {
+            let mut children = lock(&self.ordered_children);
+            children.retain(|own| !own.has(FINISHED));
+            children.last().cloned()
+        };
+        if let Some(own) = current {
+            if aborting {
+                own.abort();
+            } else {
+                own.signal();
+            }
+        }
+    }
+
+    /// Every task scope of this ordered scope, aborted now (the last
+    /// started first): an abort from above, or the scope's drop.
+    fn abort_ordered_now(&self) {
+        let children: Vec<Arc<Shared>> = lock(&self.ordered_children).clone();
+        for own in children.iter().rev() {
+            own.abort();
+        }
+    }
+
+    /// A child of an ordered scope has stopped: the next one's turn.
+    pub(crate) fn task_scope_done(&self) {
+        self.release();
+        if let Some(parent) = &self.parent {
+            parent.wake_runner.notify_one();
+        }
+    }
+
+    /// `handle.cancel()` of a child with a task scope: the signal now, the
+    /// abort after the scope's `grace` (the child arms it,
+    /// [`Shared::cancelled_by_handle_at`]) or at once without one.
+    pub(crate) fn cancel_task_scope(&self, task: &TaskInfo) {
+        {
+            let mut record = self.lock_record();
+            if record.cause.is_none() {
+                record.cause = Some(Cause::CancelledByHandle(task.clone()));
+            }
+        }
+        self.signal();
+        if self.grace.is_none() {
+            self.abort();
+        } else {
+            // The child arms its grace timer at its next poll.
+            self.parked.wake_all();
+        }
+    }
+
+    /// For a child's poll: `true` when its task scope, cancelled through
+    /// its handle, has waited out the scope's grace (then it aborts).
+    pub(crate) fn handle_grace_over(&self, cx: &mut std::task::Context<'_>) -> bool {
+        if !self.has(SIGNALLED) || self.has(ABORTING) || !self.cancelled_by_its_handle() {
+            return false;
+        }
+        let Some(Grace::For(period)) = self.grace.clone() else {
+            return false;
+        };
+        let mut timer = lock(&self.handle_grace);
+        let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(period)));
+        if sleep.as_mut().poll(cx).is_ready() {
+            drop(timer);
+            self.abort();
+            return true;
+        }
+        false
+    }
+
+    /// A task scope cancelled through its handle (not by its turn).
+    pub(crate) fn cancelled_by_its_handle(&self) -> bool {
+        self.transparent
+            && self.has(SIGNALLED)
+            && matches!(self.lock_record().cause, Some(Cause::CancelledByHandle(_)))
+    }
+
+    /// The nearest enclosing scope that is not a task scope.
+    pub(crate) fn visible_parent(&self) -> Option<&Arc<Shared>> {
+        let mut parent = self.parent.as_ref()?;
+        while parent.transparent {
+            parent = parent.parent.as_ref()?;
+        }
+        Some(parent)
     }
 
     /// `handle.cancel()`: the task's future, dropped soon by tokio, sees
@@ -425,6 +568,10 @@ impl Shared {
             return None;
         }
         let parent = self.parent.as_ref()?;
+        if self.transparent {
+            // A child's task scope: the scope's own cause.
+            return parent.cause();
+        }
         parent.cause().map(|cause| Cause::Parent(Arc::new(cause)))
     }
 
@@ -823,9 +970,22 @@ impl Shared {
         self.parked.wake_all();
         self.parked_background.wake_all();
         for nested in self.nested_scopes() {
-            nested.abort();
+            nested.abort_from_above();
+        }
+        if self.ordered && self.has(DROPPED) {
+            // No runner will take the turns.
+            self.abort_ordered_now();
         }
         self.wake_runner.notify_one();
+    }
+
+    /// An enclosing scope aborts: everything below stops now, an ordered
+    /// scope's children too (its order is for its own cancellation).
+    fn abort_from_above(&self) {
+        self.abort();
+        if self.ordered {
+            self.abort_ordered_now();
+        }
     }
 
     /// The nested scopes still registered (their signal and abort are
@@ -843,8 +1003,10 @@ impl Shared {
     /// here, after its own fence, and is cancelled at once.
     pub(crate) fn token(&self) -> &CancellationToken {
         let token = self.token.get_or_init(|| match &self.parent {
-            Some(parent) => parent.token().child_token(),
-            None => CancellationToken::new(),
+            // A child's task scope is cancelled at its turn, not with the
+            // scope's token.
+            Some(parent) if !self.transparent => parent.token().child_token(),
+            _ => CancellationToken::new(),
         });
         fence(SeqCst);
         if self.has(SIGNALLED | FINISHED) {

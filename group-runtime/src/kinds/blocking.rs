@@ -27,7 +27,12 @@ where
 {
     let span = trace::task_span(&guard.shared().span, &task);
     let by_handle = guard.shared().is_cancelled_by_handle(task.id());
-    if guard.shared().is_cancelled() || by_handle {
+    // (In an ordered scope, its own turn.)
+    let cancelled = match guard.own() {
+        Some(own) => own.is_cancelled(),
+        None => guard.shared().is_cancelled(),
+    };
+    if cancelled || by_handle {
         // Never started: the closure (and what it captured) is dropped
         // here, in scope (seeing why), a panic of its `Drop` recorded.
         let dropped = if by_handle {
@@ -47,7 +52,10 @@ where
         ambient::blocking_closure(|| ambient::blocking_task(&task, || trace::in_span(&span, f)))
     });
     match ran {
-        Ok(output) if guard.shared().take_cancelled_by_handle(task.id()) => {
+        Ok(output)
+            if guard.shared().take_cancelled_by_handle(task.id())
+                || guard.own().is_some_and(|own| own.cancelled_by_its_handle()) =>
+        {
             // Cancelled through its handle while it ran: what it returns
             // (an `Err` too) is nobody's; dropped in scope, a panic of its
             // `Drop` recorded.

@@ -203,6 +203,13 @@ where
                 Poll::Ready(value)
             }
             Ok(Some(Poll::Pending)) => {
+                // Ordered scopes only: cancelled through its handle, the
+                // scope's grace is over.
+                if guard.own().is_some_and(|own| own.handle_grace_over(cx)) {
+                    discard(future, guard, task);
+                    trace::task_ended(span, TaskEnd::Cancelled, None);
+                    return Poll::Ready(None);
+                }
                 if let Some(timer) = this.timer.as_mut() {
                     if timer.as_mut().expired(cx) {
                         guard.shared().task_timed_out(task, timer.after());

@@ -34,6 +34,12 @@ pub(crate) struct ChildGuard {
     listed: Option<u32>,
     /// `spawn_background!`: also stopped when the body is done.
     background: bool,
+    /// In an ordered scope (`stop = reverse`): the child's task scope, its
+    /// ambient scope while it runs, signalled and aborted at its turn
+    /// (`core/state.rs`, `Shared::task_scope`).
+    own: Option<Arc<Shared>>,
+    /// The waker registered with the task scope.
+    parked_own: Option<u32>,
 }
 
 impl ChildGuard {
@@ -42,6 +48,7 @@ impl ChildGuard {
         permit: Option<OwnedSemaphorePermit>,
         background: bool,
         listed: Option<usize>,
+        own: Option<Arc<Shared>>,
     ) -> Self {
         ChildGuard {
             shared: Some(shared),
@@ -49,14 +56,26 @@ impl ChildGuard {
             parked: None,
             listed: listed.map(slab_key),
             background,
+            own,
+            parked_own: None,
         }
     }
 
     /// The scope (or one above it) aborts its children, or this is a
-    /// background child and the body is done.
+    /// background child and the body is done. In an ordered scope: this
+    /// child's turn to be aborted came.
     pub(crate) fn must_stop(&self) -> bool {
         let shared = self.shared();
-        shared.is_aborting() || (self.background && shared.background_done())
+        let aborting = match &self.own {
+            Some(own) => own.is_aborting(),
+            None => shared.is_aborting(),
+        };
+        aborting || (self.background && shared.background_done())
+    }
+
+    /// The child's task scope (ordered scopes only).
+    pub(crate) fn own(&self) -> Option<&Arc<Shared>> {
+        self.own.as_ref()
     }
 
     /// Where this child registers its waker.
@@ -73,6 +92,19 @@ impl ChildGuard {
     /// same at every poll (the child is the root future of its tokio task).
     /// `false` if the scope is cancelled already: the child stops now.
     pub(crate) fn park(&mut self, waker: &Waker) -> bool {
+        if let Some(own) = &self.own {
+            // Its turn (or its handle's `cancel()`) wakes it through its
+            // task scope.
+            if self.parked_own.is_none() {
+                match own.parked.register(waker) {
+                    Registered::Key(key) => self.parked_own = Some(slab_key(key)),
+                    Registered::Closed => return false,
+                }
+            }
+            if !self.background {
+                return true;
+            }
+        }
         if self.parked.is_some() {
             return true;
         }
@@ -95,7 +127,13 @@ impl ChildGuard {
     /// Runs `f` with this child's scope as the ambient scope, catching a
     /// panic.
     pub(crate) fn in_scope<R>(&mut self, f: impl FnOnce() -> R) -> std::thread::Result<R> {
-        catch_unwind(AssertUnwindSafe(|| ambient::enter(&mut self.shared, f)))
+        // A child of an ordered scope runs in its task scope.
+        let slot = if self.own.is_some() {
+            &mut self.own
+        } else {
+            &mut self.shared
+        };
+        catch_unwind(AssertUnwindSafe(|| ambient::enter(slot, f)))
     }
 
     /// Frees the slot, forgets the parked waker and the listing; the count
@@ -104,6 +142,9 @@ impl ChildGuard {
         drop(self.permit.take());
         if let Some(key) = self.parked.take() {
             self.parked_set().remove(key as usize);
+        }
+        if let (Some(key), Some(own)) = (self.parked_own.take(), &self.own) {
+            own.parked.remove(key as usize);
         }
         if let Some(key) = self.listed.take() {
             if let Some(recorded) = &self.shared().recorded {
@@ -125,6 +166,10 @@ impl Drop for ChildGuard {
             return;
         }
         self.release_all_but_count();
+        if let Some(own) = self.own.take() {
+            // The next child's turn.
+            own.task_scope_done();
+        }
         if let Some(shared) = self.shared.take() {
             shared.task_stopped();
         }

@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use tokio::task::JoinHandle;
@@ -59,6 +60,9 @@ pub struct TaskHandle<'scope, T> {
     cancelled: AtomicBool,
     /// A `spawn_blocking!` closure: `cancel()` signals, never aborts.
     blocking: bool,
+    /// A child of an ordered scope: `cancel()` goes through its task scope
+    /// (a signal, then the abort after the scope's `grace`).
+    own: Option<Arc<Shared>>,
     _brand: PhantomData<&'scope mut &'scope ()>,
 }
 
@@ -68,6 +72,7 @@ impl<'scope, T: Send + 'static> TaskHandle<'scope, T> {
         info: TaskInfo,
         join: JoinHandle<Option<T>>,
         blocking: bool,
+        own: Option<Arc<Shared>>,
     ) -> Self {
         TaskHandle {
             join: Some(join),
@@ -76,6 +81,7 @@ impl<'scope, T: Send + 'static> TaskHandle<'scope, T> {
             adopt: std::mem::needs_drop::<T>().then_some(adopt::<T>),
             cancelled: AtomicBool::new(false),
             blocking,
+            own,
             _brand: PhantomData,
         }
     }
@@ -101,6 +107,7 @@ impl<'scope, T> TaskHandle<'scope, T> {
             adopt: None,
             cancelled: AtomicBool::new(false),
             blocking: false,
+            own: None,
             _brand: PhantomData,
         }
     }
@@ -175,6 +182,13 @@ impl<'scope, T> TaskHandle<'scope, T> {
     pub(crate) fn abort(&self) {
         if let Some(join) = &self.join {
             if !join.is_finished() {
+                self.cancelled.store(true, Relaxed);
+                if let Some(own) = &self.own {
+                    // A child of an ordered scope: its task scope is
+                    // signalled, then aborted after the scope's grace.
+                    own.cancel_task_scope(&self.info);
+                    return;
+                }
                 // (If it finishes meanwhile, it forgets the entry as it
                 // stops.)
                 self.shared.cancel_by_handle(self.info.id());

@@ -78,6 +78,7 @@ impl<E> Scope<E> {
             timeout,
             grace,
             collect_all,
+            stop_in_reverse,
         } = options;
         let info = ScopeInfo::new(name, location);
         let limit = limit.map(|limit| {
@@ -90,15 +91,19 @@ impl<E> Scope<E> {
         });
         let timeout = timeout.map(|after| (Instant::now() + after, after));
         let deadline = timeout.map(|(at, _)| at);
+        let mut shared = Shared::new(
+            info,
+            ambient::current(),
+            limit,
+            deadline,
+            grace,
+            collect_all,
+        );
+        if stop_in_reverse {
+            shared = shared.stop_in_reverse();
+        }
         let scope = Scope {
-            shared: Arc::new(Shared::new(
-                info,
-                ambient::current(),
-                limit,
-                deadline,
-                grace,
-                collect_all,
-            )),
+            shared: Arc::new(shared),
             timeout,
             _error: PhantomData,
         };
@@ -217,9 +222,12 @@ impl<E> Scope<E> {
             };
             recorded.tasks.add(&info, kind, restarts)
         });
-        let guard = ChildGuard::new(self.shared.clone(), permit, background, listed);
+        // `stop = reverse`: the child gets its task scope, stopped at its
+        // turn.
+        let own = self.shared.ordered.then(|| self.shared.task_scope(&info));
+        let guard = ChildGuard::new(self.shared.clone(), permit, background, listed, own.clone());
         let join = launch(guard, info.clone(), timeout);
-        TaskHandle::started(&self.shared, info, join, blocking)
+        TaskHandle::started(&self.shared, info, join, blocking, own)
     }
 }
 

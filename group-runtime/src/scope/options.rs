@@ -121,6 +121,7 @@ pub struct Options {
     pub(crate) timeout: Option<Duration>,
     pub(crate) grace: Option<Grace>,
     pub(crate) collect_all: bool,
+    pub(crate) stop_in_reverse: bool,
 }
 
 impl Options {
@@ -132,7 +133,15 @@ impl Options {
             timeout: None,
             grace: None,
             collect_all: false,
+            stop_in_reverse: false,
         }
+    }
+
+    /// `stop = reverse`: on cancellation, children stop one at a time, the
+    /// last started first.
+    pub fn stop_in_reverse(mut self) -> Self {
+        self.stop_in_reverse = true;
+        self
     }
 
     pub fn name(mut self, name: impl IntoName) -> Self {

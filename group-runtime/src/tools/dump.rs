@@ -178,7 +178,7 @@ pub fn dump() -> Dump {
     let now = Instant::now();
     let scopes = live
         .iter()
-        .filter(|shared| !shared.parent.as_ref().is_some_and(is_live))
+        .filter(|shared| !shared.visible_parent().is_some_and(is_live))
         .map(|root| build(root, &live, now))
         .collect();
     Dump { scopes }
@@ -216,8 +216,7 @@ fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump 
         .iter()
         .filter(|other| {
             other
-                .parent
-                .as_ref()
+                .visible_parent()
                 .is_some_and(|parent| Arc::ptr_eq(parent, shared))
         })
         .map(|nested| build(nested, live, now))
