@@ -1,13 +1,13 @@
 //! A long-lived service under supervision: three subsystems in one scope.
 //!
-//! * **listener** — accepts connections on loopback; each connection is an
-//!   *isolated* child (`errors = isolated` on the connection scope): the one
-//!   whose request makes it panic is logged, the others are served, the
-//!   server goes on.
+//! * **metrics flusher** (started first) — flushes every 100 ms.
 //! * **cache refresher** — a *restarted* child: its upstream fails now and
 //!   then, and it is started again with exponential backoff
 //!   (`restart = Restart::on_failure()…`); `dump()` shows its restarts.
-//! * **metrics flusher** — a background child, flushing every 100 ms.
+//! * **listener** (started last) — accepts connections on loopback; each
+//!   connection is an *isolated* child (`errors = isolated` on the
+//!   connection scope): the one whose request makes it panic is logged,
+//!   the others are served, the server goes on.
 //!
 //! Then the upstream goes down for good: a failure storm. The refresher is
 //! restarted 4 times within a second (backoff 20, 40, 80, 160 ms), the 5th
@@ -18,34 +18,36 @@
 //! restart delays are jittered by 10%):
 //!
 //! ```text
-//! [   0 ms] listener: on 127.0.0.1:33513
-//! [   1 ms] listener: served GET /a
-//! [   1 ms] (panic: panicked at examples/supervisor.rs:228:9:
+//! [   0 ms] listener: on 127.0.0.1:34863
+//! [   0 ms] listener: served GET /a
+//! [   0 ms] (panic: panicked at examples/supervisor.rs:243:9:
 //! request was bad)
 //! [   1 ms] listener: connection 2 crashed, isolated: request was bad
 //! [   7 ms] listener: served GET /c
 //! [  11 ms] refresher: refreshed (1)
-//! [  62 ms] refresher: refreshed (2)
+//! [  64 ms] refresher: refreshed (2)
 //! [ 149 ms] refresher: refreshed (4)
-//! [ 202 ms] refresher: refreshed (5)
-//! [ 311 ms] refresher: refreshed (7)
-//! [ 363 ms] refresher: refreshed (8)
-//! [ 402 ms] the tree:
-//! scope "service" at examples/supervisor.rs:271:10 — running, 1 child, open 402.7ms
-//!   scope "service" at examples/supervisor.rs:130:1 — running, 3 children, open 402.6ms
-//!     task #1 "listener" spawned at examples/supervisor.rs:136:5 — running, age 402.6ms
-//!     task #2 "cache refresher" spawned at examples/supervisor.rs:137:5 — running, age 402.5ms, restarted 2× (last: returned Err(Upstream("timeout")))
-//!     task #3 "metrics" spawned at examples/supervisor.rs:148:5 — background, running, age 402.5ms
-//!     scope at examples/supervisor.rs:174:1 — running, 0 children, open 402.4ms
+//! [ 201 ms] refresher: refreshed (5)
+//! [ 307 ms] refresher: refreshed (7)
+//! [ 359 ms] refresher: refreshed (8)
+//! [ 401 ms] the tree:
+//! scope "service" at examples/supervisor.rs:286:10 — running, 1 child, open 401.8ms
+//!   scope "service" at examples/supervisor.rs:136:1 — joining, 3 children, open 401.7ms
+//!     task #1 "metrics" spawned at examples/supervisor.rs:143:5 — running, age 401.7ms
+//!     task #2 "cache refresher" spawned at examples/supervisor.rs:161:5 — running, age 401.6ms, restarted 2× (last: returned Err(Upstream("timeout")))
+//!     task #3 "listener" spawned at examples/supervisor.rs:171:5 — running, age 401.6ms
+//!     scope at examples/supervisor.rs:186:1 — running, 0 children, open 401.5ms
 //!
 //! [ 402 ms] upstream down: failure storm
-//! [ 687 ms] metrics: stopped (task #2 "cache refresher" spawned at examples/supervisor.rs:137:5 failed), 6 flushes
-//! [ 687 ms] listener: stopped (an enclosing scope was cancelled: task #2 "cache refresher" spawned at examples/supervisor.rs:137:5 failed)
-//! [ 687 ms] service stopped: upstream timeout (5th failure within 1s: escalated)
+//! [ 691 ms] listener: stopped (an enclosing scope was cancelled: task #2 "cache refresher" spawned at examples/supervisor.rs:161:5 failed)
+//! [ 691 ms] metrics: stopped (task #2 "cache refresher" spawned at examples/supervisor.rs:161:5 failed), 7 flushes
+//! [ 691 ms] service stopped: upstream timeout (5th failure within 1s: escalated)
 //! ```
 //!
-//! (Calls 3 and 6 failed: the refresher was restarted after each.) Not yet
-//! here: stopping the subsystems in reverse start order on Ctrl-C.
+//! (Calls 3 and 6 failed: the refresher was restarted after each.) The
+//! subsystems stop in reverse start order (`stop = reverse`): the listener
+//! first, then (the refresher having failed) the metrics, whose last flush
+//! comes after everything else stopped. Ctrl-C does the same, as a drain.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 use std::sync::Arc;
@@ -125,15 +127,37 @@ impl Upstream {
     }
 }
 
-/// The service: three subsystems; a subsystem's failure fails it, except
-/// the refresher's, which is restarted within its budget.
-#[nursery(name = "service")]
+/// The service: three subsystems, started in dependency order; a
+/// subsystem's failure fails it, except the refresher's, which is restarted
+/// within its budget. On cancellation (Ctrl-C, or the escalation) they stop
+/// in reverse order (`stop = reverse`): the listener first, the metrics
+/// last (its final flush sees everything else stopped), each within the
+/// half-second grace.
+#[nursery(name = "service", stop = reverse, grace = Duration::from_millis(500))]
 async fn service(
     listener: TcpListener,
     upstream: Arc<Upstream>,
     start: Instant,
 ) -> Result<(), Error> {
-    spawn!(name = "listener", listen(listener, start));
+    let flushes = Arc::new(AtomicU32::new(0));
+    spawn!(name = "metrics", async move {
+        let _stopped = Stopped {
+            what: "metrics",
+            start,
+            extra: Some(flushes.clone()),
+        };
+        loop {
+            tokio::select! {
+                () = sleep(Duration::from_millis(100)) => {}
+                // Its turn to stop: one last flush.
+                () = taskgroup::cancelled() => {
+                    flushes.fetch_add(1, SeqCst);
+                    break;
+                }
+            }
+            flushes.fetch_add(1, SeqCst);
+        }
+    });
     spawn!(
         name = "cache refresher",
         restart = Restart::on_failure()
@@ -144,19 +168,7 @@ async fn service(
             .at_most(4, Duration::from_secs(1)),
         move || refresh(upstream.clone(), start)
     );
-    let flushes = Arc::new(AtomicU32::new(0));
-    spawn_background!(name = "metrics", async move {
-        let _stopped = Stopped {
-            what: "metrics",
-            start,
-            extra: Some(flushes.clone()),
-        };
-        loop {
-            sleep(Duration::from_millis(100)).await;
-            flushes.fetch_add(1, SeqCst);
-        }
-    });
-    taskgroup::cancelled().await;
+    spawn!(name = "listener", listen(listener, start));
     Ok(())
 }
 
@@ -185,6 +197,8 @@ async fn listen(listener: TcpListener, start: Instant) -> Result<(), Error> {
     let mut connections = Vec::new();
     loop {
         tokio::select! {
+            // Its turn to stop: no new connection.
+            () = taskgroup::cancelled() => break,
             accepted = listener.accept() => {
                 let (socket, _) = accepted?;
                 let name = format!("connection {}", connections.len() + 1);
@@ -217,6 +231,7 @@ async fn listen(listener: TcpListener, start: Instant) -> Result<(), Error> {
             }
         }
     }
+    Ok(())
 }
 
 /// One request: a path on one line; `/b` is a request the handler chokes on.

@@ -1415,3 +1415,30 @@ async fn a_panic_in_a_pool_map_item_future_is_resumed_once() {
     )
     .await;
 }
+
+/// A nested scope whose token is cancelled (its parent signalled it) is
+/// cancelled itself when its code wakes: `is_cancelled()` and `cause()`
+/// agree with `cancelled()` (the parent signalled the nested scopes before
+/// cancelling its token, which the nested tokens are children of; found by
+/// the supervisor example, where they raced on two workers).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nested_scope_woken_by_its_token_sees_itself_cancelled() {
+    for _ in 0..300 {
+        let (ready, started) = tokio::sync::oneshot::channel::<()>();
+        let result: Result<(), &str> = scope!(grace = std::time::Duration::from_secs(5); {
+            spawn!(async move {
+                let _: Result<(), &str> = scope! {
+                    ready.send(()).unwrap();
+                    taskgroup::cancelled().await;
+                    assert!(taskgroup::is_cancelled(), "woken by the token, not cancelled");
+                    assert!(taskgroup::cause().is_some(), "woken by the token, no cause");
+                    Ok(())
+                };
+            });
+            started.await.unwrap();
+            cancel!();
+            Ok(())
+        });
+        assert_eq!(result, Ok(()));
+    }
+}

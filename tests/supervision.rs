@@ -938,3 +938,33 @@ async fn dropping_an_ordered_scope_stops_everything_at_once() {
         "aborted at once, the last started first"
     );
 }
+
+#[taskgroup::test(start_paused = true)]
+async fn in_an_ordered_scope_a_child_and_its_nested_scopes_see_the_scopes_cause() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (inner, outer) = (seen.clone(), seen.clone());
+    let result: Result<(), &str> = scope!(stop = reverse, grace = 1000 * MS; {
+        spawn!(async move {
+            let _: Result<(), &str> = scope! {
+                taskgroup::cancelled().await;
+                inner.lock().unwrap().push(taskgroup::cause().map(|cause| cause.root().clone()));
+                Ok(())
+            };
+            taskgroup::cancelled().await;
+            outer.lock().unwrap().push(taskgroup::cause());
+        });
+        spawn!(async {
+            sleep(10 * MS).await;
+            Err::<(), &str>("failed")
+        });
+        Ok(())
+    });
+    assert_eq!(result, Err("failed"));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert!(
+        seen.iter()
+            .all(|cause| matches!(cause, Some(Cause::TaskFailed(_)))),
+        "{seen:?}"
+    );
+}

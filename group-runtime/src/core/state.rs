@@ -947,14 +947,17 @@ impl Shared {
             // Wakes a body waiting in `spawn!` for a slot: it gets no slot.
             limit.close();
         }
-        fence(SeqCst);
-        if let Some(token) = self.token.get() {
-            token.cancel();
-        }
+        // Nested scopes first: their tokens are children of this one's, so
+        // code below that sees its token cancelled must also see its
+        // scope signalled (`is_cancelled()`, `cause()`).
         for nested in self.nested_scopes() {
             // An enclosing scope's signal is not a failure here: the
             // nested scope's own first failure is still recorded.
             nested.signal();
+        }
+        fence(SeqCst);
+        if let Some(token) = self.token.get() {
+            token.cancel();
         }
         self.wake_runner.notify_one();
     }
