@@ -968,3 +968,30 @@ async fn in_an_ordered_scope_a_child_and_its_nested_scopes_see_the_scopes_cause(
         "{seen:?}"
     );
 }
+
+#[taskgroup::test(start_paused = true)]
+async fn cancelling_one_scoped_child_drops_it_in_scope_and_the_rest_goes_on() {
+    let seen = Arc::new(Mutex::new(None));
+    let mut done = Vec::new();
+    let guard = CauseOnDrop(seen.clone());
+    let result: Result<(), &str> = scope! {
+        let stuck = spawn_scoped!(name = "stuck", async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+        let other = spawn_scoped!(async {
+            sleep(20 * MS).await;
+            done.push("other");
+        });
+        sleep(10 * MS).await;
+        stuck.cancel();
+        assert!(!taskgroup::is_cancelled());
+        other.await;
+        Ok(())
+    };
+    assert_eq!(result, Ok(()));
+    assert_eq!(done, ["other"]);
+    assert!(
+        matches!(seen.lock().unwrap().take(), Some(Cause::CancelledByHandle(task)) if task.name() == Some("stuck"))
+    );
+}

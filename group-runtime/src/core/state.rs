@@ -199,6 +199,8 @@ pub(crate) struct Shared {
     /// dropped yet: their `Drop` sees `Cause::CancelledByHandle`.
     cancelled_by_handle: Mutex<Vec<TaskId>>,
     handle_cancels: AtomicUsize,
+    /// A `spawn_scoped!` handle's `cancel()` the scoped set has not seen.
+    scoped_cancels: AtomicBool,
     /// Wakes the runner: a failure, a cancellation, the last child stopped.
     pub(crate) wake_runner: Notify,
     /// Wakers of parked children, woken when this scope aborts.
@@ -267,6 +269,7 @@ impl Shared {
             orphans: Mutex::new(Vec::new()),
             cancelled_by_handle: Mutex::new(Vec::new()),
             handle_cancels: AtomicUsize::new(0),
+            scoped_cancels: AtomicBool::new(false),
             wake_runner: Notify::new(),
             parked: Parked::default(),
             parked_background: Parked::default(),
@@ -434,6 +437,18 @@ impl Shared {
             }
             None => false,
         }
+    }
+
+    /// A scoped child's `cancel()`: the scope's future looks at its
+    /// children at its next turn.
+    pub(crate) fn scoped_cancelled(&self) {
+        self.scoped_cancels.store(true, SeqCst);
+        self.wake_runner.notify_one();
+    }
+
+    /// For the scoped set: a `cancel()` since the last look.
+    pub(crate) fn take_scoped_cancels(&self) -> bool {
+        self.scoped_cancels.load(SeqCst) && self.scoped_cancels.swap(false, SeqCst)
     }
 
     /// Whether `task` was cancelled through its handle (kept).

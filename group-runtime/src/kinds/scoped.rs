@@ -35,7 +35,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use futures_util::task::{waker_ref, ArcWake};
 use pin_project_lite::pin_project;
 
-use crate::core::cause::TaskInfo;
+use crate::core::ambient;
+use crate::core::cause::{Cause, TaskInfo};
 use crate::core::state::{Shared, Who};
 use crate::kinds::output::finish_output;
 use crate::policy::deadline::TaskTimer;
@@ -135,6 +136,18 @@ impl<'a> ScopedSet<'a> {
         let ticket = (index, entry.generation);
         slab.fresh.push(ticket);
         slab.live += 1;
+    }
+
+    /// Every live child is polled in the next round.
+    fn poll_everyone(&self) {
+        let mut slab = self.slab.borrow_mut();
+        let slab = &mut *slab;
+        for (index, entry) in slab.entries.iter().enumerate() {
+            if entry.child.is_some() {
+                let index = u32::try_from(index).expect("fewer than 2^32 scoped children");
+                slab.fresh.push((index, entry.generation));
+            }
+        }
     }
 
     fn has_incoming(&self) -> bool {
@@ -302,6 +315,8 @@ struct HandleSlot<T> {
     value: Cell<Option<T>>,
     done: Cell<bool>,
     waker: Cell<Option<Waker>>,
+    /// `cancel()` was called: the child is dropped at its next poll.
+    cancelled: Cell<bool>,
 }
 
 impl<T> HandleSlot<T> {
@@ -359,6 +374,35 @@ impl<T> ScopedHandle<'_, T> {
     /// ```
     pub fn info(&self) -> &TaskInfo {
         &self.info
+    }
+}
+
+impl<T> ScopedHandle<'_, T> {
+    /// Cancels this one scoped child: it is dropped at the scope's next
+    /// turn, inside the scope, its `Drop` impls seeing
+    /// [`Cause::CancelledByHandle`](crate::Cause); not a failure, the scope
+    /// and the other children go on. A child that has finished is not
+    /// affected.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use taskgroup::scope;
+    /// let mut log = Vec::new();
+    /// scope! {
+    ///     let stuck = spawn_scoped!(std::future::pending::<()>());
+    ///     let done = spawn_scoped!(async { log.push("done") });
+    ///     stuck.cancel();
+    ///     done.await;
+    /// };
+    /// assert_eq!(log, ["done"]);
+    /// # }
+    /// ```
+    pub fn cancel(self) {
+        if !self.slot.done.get() {
+            self.slot.cancelled.set(true);
+            self.shared.scoped_cancelled();
+        }
     }
 }
 
@@ -427,6 +471,7 @@ where
             value: Cell::new(None),
             done: Cell::new(false),
             waker: Cell::new(None),
+            cancelled: Cell::new(false),
         }),
         shared: &scope.shared,
         info: info.clone(),
@@ -490,6 +535,13 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
+        if this.handle.cancelled.get() {
+            // Cancelled through its handle: dropped here, in scope, its
+            // `Drop` seeing why; not a failure.
+            let cause = Cause::CancelledByHandle(this.info.clone());
+            ambient::with_task_cause(cause, || discard(this.future, this.shared, this.info));
+            return Poll::Ready(());
+        }
         let Some(running) = this.future.as_mut().as_pin_mut() else {
             return Poll::Ready(());
         };
@@ -608,6 +660,11 @@ impl<B: Future> WithScoped<'_, '_, B> {
                 this.set.close();
             }
             local.woken.store(false, SeqCst);
+            if this.shared.take_scoped_cancels() {
+                // A handle's `cancel()`: every child is polled once, the
+                // cancelled ones stop (rare: no per-child waker is kept).
+                this.set.poll_everyone();
+            }
             this.set.poll_children(this.shared);
             if this.shared.is_aborting() {
                 this.set.close();
