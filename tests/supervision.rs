@@ -724,6 +724,25 @@ fn subsystem(
     }
 }
 
+type Log = Arc<Mutex<Vec<(String, Duration)>>>;
+
+/// The log's entries, instants in ms.
+fn entries(log: &Log) -> Vec<(String, u128)> {
+    log.lock()
+        .unwrap()
+        .iter()
+        .map(|(what, at)| (what.clone(), at.as_millis()))
+        .collect()
+}
+
+/// Expected entries.
+fn expect(entries: &[(&str, u128)]) -> Vec<(String, u128)> {
+    entries
+        .iter()
+        .map(|(what, at)| ((*what).to_owned(), *at))
+        .collect()
+}
+
 #[taskgroup::test(start_paused = true)]
 async fn stop_reverse_stops_the_last_started_first_each_after_the_later_ones() {
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -737,24 +756,17 @@ async fn stop_reverse_stops_the_last_started_first_each_after_the_later_ones() {
         Ok(())
     });
     assert_eq!(result, Ok(()));
-    let log: Vec<(String, u128)> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(what, at)| (what.clone(), at.as_millis()))
-        .collect();
-    let expected: Vec<(String, u128)> = [
-        ("listener stopping", 100),
-        ("listener gone", 110),
-        ("cache stopping", 110),
-        ("cache gone", 130),
-        ("database stopping", 130),
-        ("database gone", 160),
-    ]
-    .into_iter()
-    .map(|(what, at)| (what.to_owned(), at))
-    .collect();
-    assert_eq!(log, expected);
+    assert_eq!(
+        entries(&log),
+        expect(&[
+            ("listener stopping", 100),
+            ("listener gone", 110),
+            ("cache stopping", 110),
+            ("cache gone", 130),
+            ("database stopping", 130),
+            ("database gone", 160),
+        ])
+    );
     assert_eq!(origin.elapsed(), 160 * MS);
 }
 
@@ -890,22 +902,15 @@ async fn a_nested_scope_in_an_ordered_child_follows_its_turn() {
         Ok(())
     });
     assert_eq!(result, Ok(()));
-    let log: Vec<(String, u128)> = log
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(what, at)| (what.clone(), at.as_millis()))
-        .collect();
-    let expected: Vec<(String, u128)> = [
-        ("listener stopping", 100),
-        ("listener gone", 120),
-        ("pool connection stopping", 120),
-        ("pool connection gone", 130),
-    ]
-    .into_iter()
-    .map(|(what, at)| (what.to_owned(), at))
-    .collect();
-    assert_eq!(log, expected);
+    assert_eq!(
+        entries(&log),
+        expect(&[
+            ("listener stopping", 100),
+            ("listener gone", 120),
+            ("pool connection stopping", 120),
+            ("pool connection gone", 130),
+        ])
+    );
 }
 
 #[taskgroup::test(start_paused = true)]

@@ -30,22 +30,36 @@ thread_local! {
     static BLOCKING_TASK: std::cell::RefCell<Option<TaskInfo>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Runs `f` with `value` in the thread-local `slot`, then puts back what
+/// was there, also when `f` panics. (`try_with`: this runs in drop paths,
+/// also during thread exit.)
+fn with_slot<T: 'static, R>(
+    slot: &'static std::thread::LocalKey<std::cell::RefCell<Option<T>>>,
+    value: T,
+    f: impl FnOnce() -> R,
+) -> R {
+    struct Restore<T: 'static> {
+        slot: &'static std::thread::LocalKey<std::cell::RefCell<Option<T>>>,
+        previous: Option<T>,
+    }
+    impl<T> Drop for Restore<T> {
+        fn drop(&mut self) {
+            let previous = self.previous.take();
+            let _ = self.slot.try_with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let previous = slot
+        .try_with(|current| current.borrow_mut().replace(value))
+        .ok()
+        .flatten();
+    let _restore = Restore { slot, previous };
+    f()
+}
+
 /// Runs `task`'s blocking closure `f`: inside it, `is_cancelled()` and
 /// `cause()` also answer its handle's `cancel()`.
 pub(crate) fn blocking_task<R>(task: &TaskInfo, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<TaskInfo>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let previous = self.0.take();
-            let _ = BLOCKING_TASK.try_with(|slot| *slot.borrow_mut() = previous);
-        }
-    }
-    let previous = BLOCKING_TASK
-        .try_with(|slot| slot.borrow_mut().replace(task.clone()))
-        .ok()
-        .flatten();
-    let _restore = Restore(previous);
-    f()
+    with_slot(&BLOCKING_TASK, task.clone(), f)
 }
 
 /// The cause of the blocking closure running here, if its handle
@@ -65,20 +79,7 @@ fn blocking_task_cause() -> Option<Cause> {
 /// Runs `f` (the drop of one task's future) with `cause` as what
 /// [`cause()`] answers inside it.
 pub(crate) fn with_task_cause<R>(cause: Cause, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<Cause>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let previous = self.0.take();
-            let _ = TASK_CAUSE.try_with(|slot| *slot.borrow_mut() = previous);
-        }
-    }
-    // (`try_with`: this runs in drop paths, also during thread exit.)
-    let previous = TASK_CAUSE
-        .try_with(|slot| slot.borrow_mut().replace(cause))
-        .ok()
-        .flatten();
-    let _restore = Restore(previous);
-    f()
+    with_slot(&TASK_CAUSE, cause, f)
 }
 
 fn task_cause() -> Option<Cause> {
