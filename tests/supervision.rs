@@ -1000,3 +1000,34 @@ async fn cancelling_one_scoped_child_drops_it_in_scope_and_the_rest_goes_on() {
         matches!(seen.lock().unwrap().take(), Some(Cause::CancelledByHandle(task)) if task.name() == Some("stuck"))
     );
 }
+
+#[taskgroup::test(start_paused = true)]
+async fn the_dump_counts_how_isolated_children_ended() {
+    let _turn = COUNTER.lock().await;
+    taskgroup::enable_dump();
+    let result: Result<(), &str> = scope!(name = "isolated-dump", errors = isolated; {
+        let panicked = spawn!(async {
+            if true {
+                panic!("one")
+            }
+        });
+        let slow = spawn!(timeout = 5 * MS, std::future::pending::<()>());
+        let stuck = spawn!(std::future::pending::<()>());
+        stuck.cancel();
+        drop(panicked.await.unwrap_err().into_panic().map(|panic| panic.into_payload()));
+        assert!(slow.await.unwrap_err().to_string().contains("timeout"));
+        sleep(MS).await;
+        let dump = taskgroup::dump();
+        let scope = find(&dump.scopes, "isolated-dump").expect("listed");
+        assert_eq!(
+            (scope.isolated_panicked, scope.isolated_timed_out, scope.isolated_cancelled),
+            (1, 1, 1)
+        );
+        assert!(
+            dump.to_string().contains("isolated children ended: 1 panicked, 1 timed out, 1 cancelled"),
+            "{dump}"
+        );
+        Ok(())
+    });
+    assert_eq!(result, Ok(()));
+}

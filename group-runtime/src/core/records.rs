@@ -101,6 +101,27 @@ pub(crate) fn enabled() -> bool {
 pub(crate) struct Recorded {
     pub(crate) opened_at: Instant,
     pub(crate) tasks: Listing,
+    /// How the scope's isolated children ended without a value of their
+    /// own (`Exit`): panicked, timed out, cancelled.
+    pub(crate) isolated: [AtomicU64; 3],
+}
+
+/// Which count of `Recorded::isolated`.
+#[derive(Clone, Copy)]
+pub(crate) enum IsolatedExit {
+    Panicked = 0,
+    TimedOut = 1,
+    Cancelled = 2,
+}
+
+impl Recorded {
+    pub(crate) fn isolated_exit(&self, exit: IsolatedExit) {
+        self.isolated[exit as usize].fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn isolated_exits(&self, exit: IsolatedExit) -> u64 {
+        self.isolated[exit as usize].load(Relaxed)
+    }
 }
 
 impl Recorded {
@@ -110,6 +131,7 @@ impl Recorded {
             Box::new(Recorded {
                 opened_at: Instant::now(),
                 tasks: Listing::default(),
+                isolated: Default::default(),
             })
         })
     }

@@ -23,7 +23,8 @@ use std::time::Duration;
 use pin_project_lite::pin_project;
 
 use crate::core::cause::{panic_message, Cause, TaskInfo};
-use crate::core::state::Unwound;
+use crate::core::records::IsolatedExit;
+use crate::core::state::{Shared, Unwound};
 use crate::core::trace;
 use crate::kinds::output::finish_value;
 use crate::kinds::parallel::Child;
@@ -171,6 +172,9 @@ pin_project! {
         future: Option<F>,
         timer: Option<Pin<Box<TaskTimer>>>,
         task: TaskInfo,
+        // The scope, when it records for `dump()`: how isolated children
+        // ended is counted there.
+        recorded: Option<Arc<Shared>>,
     }
 
     impl<F> PinnedDrop for Isolate<F> {
@@ -181,6 +185,7 @@ pin_project! {
             let this = this.project();
             let mut future = this.future;
             if future.is_some() {
+                count(this.recorded, IsolatedExit::Cancelled);
                 if let Err(payload) = catch_unwind(AssertUnwindSafe(|| future.set(None))) {
                     if payload.is::<Unwound>() {
                         resume_unwind(payload);
@@ -221,6 +226,7 @@ impl<F: Future> Future for Isolate<F> {
                                 this.task.clone(),
                             ))));
                         }
+                        count(this.recorded, IsolatedExit::TimedOut);
                         return Poll::Ready(Err(Exit::TimedOut(after)));
                     }
                 }
@@ -240,6 +246,7 @@ impl<F: Future> Future for Isolate<F> {
                 }
                 let panic = Panic::new(payload, this.task.clone());
                 trace::isolated_panicked(panic.message());
+                count(this.recorded, IsolatedExit::Panicked);
                 Poll::Ready(Err(Exit::Panicked(panic)))
             }
         }
@@ -316,6 +323,23 @@ impl<O> fmt::Debug for IsolatedHandle<'_, O> {
     }
 }
 
+/// The scope, if it records for `dump()`.
+fn guard_scope(guard: &crate::scope::child::ChildGuard) -> Option<Arc<Shared>> {
+    guard
+        .shared_arc()
+        .filter(|shared| shared.recorded.is_some())
+}
+
+/// Counts an isolated child's exit in its scope's record.
+fn count(recorded: &Option<Arc<Shared>>, exit: IsolatedExit) {
+    if let Some(recorded) = recorded
+        .as_ref()
+        .and_then(|shared| shared.recorded.as_ref())
+    {
+        recorded.isolated_exit(exit);
+    }
+}
+
 /// Starts an isolated child: its output, panic, timeout or cancellation
 /// goes to its handle, never to the scope. What `spawn!(isolated, …)`
 /// calls.
@@ -336,6 +360,7 @@ where
             future: Some(future),
             timer: timeout.map(|after| Box::pin(TaskTimer::new(after))),
             task: task.clone(),
+            recorded: guard_scope(&guard),
         };
         tokio::spawn(Child::new(guard, task, None, isolate, finish_value))
     });

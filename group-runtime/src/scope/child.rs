@@ -73,6 +73,11 @@ impl ChildGuard {
         aborting || (self.background && shared.background_done())
     }
 
+    /// The scope, shared (while the child is not being polled).
+    pub(crate) fn shared_arc(&self) -> Option<Arc<Shared>> {
+        self.shared.clone()
+    }
+
     /// The child's task scope (ordered scopes only).
     pub(crate) fn own(&self) -> Option<&Arc<Shared>> {
         self.own.as_ref()

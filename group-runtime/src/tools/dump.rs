@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::core::cause::{ScopeInfo, TaskInfo};
-use crate::core::records::{self, TaskKind};
+use crate::core::records::{self, IsolatedExit, TaskKind};
 use crate::core::state::Shared;
 
 /// Starts recording scopes for [`dump`] (from now on; call it at
@@ -111,6 +111,13 @@ pub struct ScopeDump {
     pub tasks: Vec<TaskDump>,
     /// Nested scopes.
     pub scopes: Vec<ScopeDump>,
+    /// Isolated children (`spawn!(isolated, …)`) that ended with a panic,
+    /// their own timeout, or cancelled (their handles have the `Exit`).
+    pub isolated_panicked: u64,
+    /// See `isolated_panicked`.
+    pub isolated_timed_out: u64,
+    /// See `isolated_panicked`.
+    pub isolated_cancelled: u64,
 }
 
 /// The live scopes of the process, as trees (see [`dump`]).
@@ -249,6 +256,12 @@ fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump 
                 .collect(),
         ),
     };
+    let isolated = |exit| {
+        shared
+            .recorded
+            .as_ref()
+            .map_or(0, |recorded| recorded.isolated_exits(exit))
+    };
     ScopeDump {
         scope: shared.info.clone(),
         age,
@@ -256,6 +269,9 @@ fn build(shared: &Arc<Shared>, live: &[Arc<Shared>], now: Instant) -> ScopeDump 
         children: shared.children(),
         tasks,
         scopes,
+        isolated_panicked: isolated(IsolatedExit::Panicked),
+        isolated_timed_out: isolated(IsolatedExit::TimedOut),
+        isolated_cancelled: isolated(IsolatedExit::Cancelled),
     }
 }
 
@@ -304,6 +320,13 @@ impl ScopeDump {
             }
             writeln!(f)?;
         }
+        if self.isolated_panicked + self.isolated_timed_out + self.isolated_cancelled > 0 {
+            writeln!(
+                f,
+                "{indent}  isolated children ended: {} panicked, {} timed out, {} cancelled",
+                self.isolated_panicked, self.isolated_timed_out, self.isolated_cancelled
+            )?;
+        }
         // Nested scopes opened before `enable_dump()` are counted, not listed.
         let unlisted = self
             .children
@@ -338,7 +361,7 @@ mod serialize {
 
     impl Serialize for ScopeDump {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut scope = serializer.serialize_struct("ScopeDump", 7)?;
+            let mut scope = serializer.serialize_struct("ScopeDump", 10)?;
             scope.serialize_field("name", &self.scope.name())?;
             scope.serialize_field("location", &self.scope.location().to_string())?;
             scope.serialize_field("state", self.state)?;
@@ -346,6 +369,9 @@ mod serialize {
             scope.serialize_field("age_ms", &self.age.as_millis())?;
             scope.serialize_field("tasks", &self.tasks)?;
             scope.serialize_field("scopes", &self.scopes)?;
+            scope.serialize_field("isolated_panicked", &self.isolated_panicked)?;
+            scope.serialize_field("isolated_timed_out", &self.isolated_timed_out)?;
+            scope.serialize_field("isolated_cancelled", &self.isolated_cancelled)?;
             scope.end()
         }
     }
