@@ -1377,7 +1377,7 @@ async fn an_exit_carried_out_of_its_scope_is_counted_when_dropped() {
         spawn!(isolated, async { if true { panic!("carried out") } }).await.unwrap_err()
     };
     assert_eq!(taskgroup::unobserved_panics(), before);
-    assert_eq!(exit.to_string().contains("carried out"), true);
+    assert!(exit.to_string().contains("carried out"));
     drop(exit);
     assert_eq!(taskgroup::unobserved_panics(), before + 1);
 }

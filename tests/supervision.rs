@@ -699,29 +699,27 @@ async fn a_cancelled_blocking_closure_is_signalled_and_its_result_is_nobodys() {
 
 /// A subsystem of a service: runs until told to stop, takes `cleanup` to
 /// stop, and logs when it starts stopping and when it is gone.
-fn subsystem(
+async fn subsystem(
     name: &'static str,
     cleanup: Duration,
     log: Arc<Mutex<Vec<(String, Duration)>>>,
     origin: Instant,
-) -> impl std::future::Future<Output = ()> + Send + 'static {
-    async move {
-        struct Gone(&'static str, Arc<Mutex<Vec<(String, Duration)>>>, Instant);
-        impl Drop for Gone {
-            fn drop(&mut self) {
-                self.1
-                    .lock()
-                    .unwrap()
-                    .push((format!("{} gone", self.0), self.2.elapsed()));
-            }
+) {
+    struct Gone(&'static str, Arc<Mutex<Vec<(String, Duration)>>>, Instant);
+    impl Drop for Gone {
+        fn drop(&mut self) {
+            self.1
+                .lock()
+                .unwrap()
+                .push((format!("{} gone", self.0), self.2.elapsed()));
         }
-        let _gone = Gone(name, log.clone(), origin);
-        taskgroup::cancelled().await;
-        log.lock()
-            .unwrap()
-            .push((format!("{name} stopping"), origin.elapsed()));
-        sleep(cleanup).await;
     }
+    let _gone = Gone(name, log.clone(), origin);
+    taskgroup::cancelled().await;
+    log.lock()
+        .unwrap()
+        .push((format!("{name} stopping"), origin.elapsed()));
+    sleep(cleanup).await;
 }
 
 type Log = Arc<Mutex<Vec<(String, Duration)>>>;

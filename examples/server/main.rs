@@ -12,17 +12,19 @@
 //! with one request in flight, and exits. Expected output (timings ±):
 //!
 //! ```text
-//! [   0 ms] listening on 127.0.0.1:36733
-//! [  24 ms] GET /profile/ada    → 200 OK {"user":{"id":"ada","name":"user ada"},"posts":[{"title":"ada's first post"},{"title":"ada's second post"}]}
+//! [   0 ms] listening on 127.0.0.1:43371
+//! [  23 ms] GET /profile/ada    → 200 OK {"user":{"id":"ada","name":"user ada"},"posts":[{"title":"ada's first post"},{"title":"ada's second post"}]}
 //! [  36 ms] GET /profile/broken → 502 Bad Gateway: posts backend: connection reset by peer
-//! [ 128 ms] GET /profile/buggy  → 500 Internal Server Error: internal error
-//! [ 630 ms] GET /profile/slow   → 504 Gateway Timeout: deadline elapsed
-//! [ 631 ms] GET /profile/gated  … in flight (both backend calls started)
-//! [ 631 ms] shutdown triggered
-//! [ 632 ms] new connection      → refused (Connection refused (os error 111))
-//! [ 632 ms] GET /profile/gated  → 200 OK (finished during the drain)
-//! [ 632 ms] shutdown: drained (trigger), exit status 0
-//! backend calls: 7 finished, 3 cancelled (user for broken, user for buggy, posts for slow)
+//! [ 129 ms] GET /profile/buggy  → 500 Internal Server Error: internal error
+//! [ 633 ms] GET /profile/slow   → 504 Gateway Timeout: deadline elapsed
+//! [ 636 ms] GET /profile/ada    → no answer, connection closed (a new connection whose task panicked)
+//! [ 657 ms] GET /profile/ada    → 200 OK (the server goes on)
+//! [ 657 ms] GET /profile/gated  … in flight (both backend calls started)
+//! [ 657 ms] shutdown triggered
+//! [ 658 ms] new connection      → refused (Connection refused (os error 111))
+//! [ 658 ms] GET /profile/gated  → 200 OK (finished during the drain)
+//! [ 659 ms] shutdown: drained (trigger), exit status 0
+//! backend calls: 9 finished, 3 cancelled (user for broken, user for buggy, posts for slow)
 //! ```
 //!
 //! `broken`: the posts call fails after 10 ms, which cancels the user call
@@ -32,7 +34,10 @@
 //! 500; the server goes on. `slow`: the posts call
 //! never answers and is cancelled at the 500 ms deadline: 504. `gated` is
 //! in flight when the shutdown starts: it finishes, while a new connection
-//! is refused.
+//! is refused. Before that, a new connection's task panics outside any
+//! handler (an injected bug, where `CatchPanicLayer` does not reach): the
+//! server's scope isolates its connections (`errors = isolated`), so that
+//! connection closes unanswered and the server goes on.
 
 #[path = "app.rs"]
 mod app;
@@ -117,6 +122,32 @@ async fn demo_client(
             format!("GET /profile/{id:<6} → {status}{separator}{body}"),
         );
     }
+    // A bug outside any handler: the next connection's task panics. Its
+    // scope is isolated from it (`errors = isolated`): the server goes on.
+    backends.crash_next_connection();
+    let fresh = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .map_err(io)?;
+    let crashed = fresh.get(url("ada")).send().await;
+    log(
+        started,
+        format!(
+            "GET /profile/ada    → {} (a new connection whose task panicked)",
+            match crashed {
+                Ok(response) => response.status().to_string(),
+                Err(_) => "no answer, connection closed".into(),
+            }
+        ),
+    );
+    let after = client.get(url("ada")).send().await.map_err(io)?;
+    log(
+        started,
+        format!(
+            "GET /profile/ada    → {} (the server goes on)",
+            after.status()
+        ),
+    );
     let in_flight = tokio::spawn(client.get(url("gated")).send());
     // The backends report when both calls of the gated request have started.
     backends

@@ -70,9 +70,8 @@ fn blocking_task_cause() -> Option<Cause> {
         .ok()
         .flatten()?;
     with_current(|shared| {
-        shared
-            .is_some_and(|shared| shared.is_cancelled_by_handle(task.id()))
-            .then(|| Cause::CancelledByHandle(task))
+        let cancelled = shared.is_some_and(|shared| shared.is_cancelled_by_handle(task.id()));
+        cancelled.then_some(Cause::CancelledByHandle(task))
     })
 }
 

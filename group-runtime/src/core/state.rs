@@ -306,7 +306,7 @@ impl Shared {
             Some(self.clone()),
             None,
             self.deadline,
-            self.grace.clone(),
+            self.grace,
             false,
         );
         own.transparent = true;
@@ -386,7 +386,7 @@ impl Shared {
         if !self.has(SIGNALLED) || self.has(ABORTING) || !self.cancelled_by_its_handle() {
             return false;
         }
-        let Some(Grace::For(period)) = self.grace.clone() else {
+        let Some(Grace::For(period)) = self.grace else {
             return false;
         };
         let mut timer = lock(&self.handle_grace);
