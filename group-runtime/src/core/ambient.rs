@@ -75,6 +75,34 @@ fn blocking_task_cause() -> Option<Cause> {
     })
 }
 
+/// Whether the scope the current code belongs to is cancelled, looking
+/// through a child's task scope (an ordered scope's child waiting for its
+/// turn: its scope is cancelled, it is not yet). For supervision's
+/// decisions (no restart once the scope is cancelled).
+pub(crate) fn scope_is_cancelled() -> bool {
+    with_current(|shared| {
+        shared.is_some_and(|shared| {
+            shared.is_cancelled()
+                || (shared.transparent
+                    && shared
+                        .parent
+                        .as_ref()
+                        .is_some_and(|parent| parent.is_cancelled()))
+        })
+    })
+}
+
+/// The token of the scope the current code belongs to, looking through a
+/// child's task scope (see [`scope_is_cancelled`]).
+pub(crate) fn scope_token() -> Option<CancellationToken> {
+    with_current(|shared| {
+        shared.map(|shared| match (&shared.parent, shared.transparent) {
+            (Some(parent), true) => parent.token().clone(),
+            _ => shared.token().clone(),
+        })
+    })
+}
+
 /// Runs `f` (the drop of one task's future) with `cause` as what
 /// [`cause()`] answers inside it.
 pub(crate) fn with_task_cause<R>(cause: Cause, f: impl FnOnce() -> R) -> R {

@@ -69,6 +69,20 @@ impl Parked {
         }
     }
 
+    /// Wakes every registered task, keeping the set open (a signal that is
+    /// not the abort: a handle's `cancel()` in an ordered scope).
+    pub(crate) fn wake_each(&self) {
+        let wakers: Vec<Waker> = self
+            .lock()
+            .wakers
+            .iter()
+            .map(|(_, waker)| waker.clone())
+            .collect();
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
     /// Closes the set and wakes every registered task.
     pub(crate) fn wake_all(&self) {
         let wakers = {

@@ -236,8 +236,12 @@ pub(crate) struct Shared {
     /// [`Shared::task_scope`]): no body, no runner, not in the dump; its
     /// cause is its parent's unless it has its own.
     pub(crate) transparent: bool,
-    /// An ordered scope's task scopes, in start order.
-    ordered_children: Mutex<Vec<Arc<Shared>>>,
+    /// An ordered scope's task scopes, in start order (`None`: gone).
+    ordered_children: Mutex<OrderedChildren>,
+    /// A task scope's place in its scope's `ordered_children`.
+    ordered_key: AtomicUsize,
+    /// When the scope was signalled: its grace period counts from here.
+    signalled_at: OnceLock<Instant>,
     /// A task scope cancelled through its handle: the abort after the
     /// scope's grace, armed by the child's next poll.
     handle_grace: Mutex<Option<Pin<Box<tokio::time::Sleep>>>>,
@@ -283,8 +287,10 @@ impl Shared {
             state: AtomicUsize::new(0),
             ordered: false,
             transparent: false,
-            ordered_children: Mutex::new(Vec::new()),
+            ordered_children: Mutex::new(OrderedChildren::default()),
+            ordered_key: AtomicUsize::new(usize::MAX),
             handle_grace: Mutex::new(None),
+            signalled_at: OnceLock::new(),
         }
     }
 
@@ -311,14 +317,10 @@ impl Shared {
         );
         own.transparent = true;
         let own = Arc::new(own);
-        lock(&self.ordered_children).push(own.clone());
-        // Spawned after the scope was cancelled (a background child): its
-        // turn is now.
-        if self.has(ABORTING) {
-            own.abort();
-        } else if self.has(SIGNALLED) {
-            self.wake_runner.notify_one();
-        }
+        lock(&self.ordered_children).push(&own);
+        // Spawned after the scope was cancelled (a background child): the
+        // last started, its turn is now.
+        self.step_ordered();
         own
     }
 
@@ -330,11 +332,7 @@ impl Shared {
             return;
         }
         let aborting = self.has(ABORTING);
-        let current = {
-            let mut children = lock(&self.ordered_children);
-            children.retain(|own| !own.has(FINISHED));
-            children.last().cloned()
-        };
+        let current = lock(&self.ordered_children).last();
         if let Some(own) = current {
             if aborting {
                 own.abort();
@@ -347,18 +345,16 @@ impl Shared {
     /// Every task scope of this ordered scope, aborted now (the last
     /// started first): an abort from above, or the scope's drop.
     fn abort_ordered_now(&self) {
-        let children: Vec<Arc<Shared>> = lock(&self.ordered_children).clone();
+        let children = lock(&self.ordered_children).all();
         for own in children.iter().rev() {
             own.abort();
         }
     }
 
-    /// A child of an ordered scope has stopped: the next one's turn.
+    /// A child of an ordered scope has stopped (its future is gone); its
+    /// turn ends when what it started is gone too (`gone`).
     pub(crate) fn task_scope_done(&self) {
         self.release();
-        if let Some(parent) = &self.parent {
-            parent.wake_runner.notify_one();
-        }
     }
 
     /// `handle.cancel()` of a child with a task scope: the signal now, the
@@ -372,11 +368,16 @@ impl Shared {
             }
         }
         self.signal();
-        if self.grace.is_none() {
+        let parent_aborting = self
+            .parent
+            .as_ref()
+            .is_some_and(|parent| parent.has(ABORTING));
+        if self.grace.is_none() || parent_aborting {
             self.abort();
         } else {
-            // The child arms its grace timer at its next poll.
-            self.parked.wake_all();
+            // The child arms its grace timer at its next poll (the set
+            // stays open: it may park again).
+            self.parked.wake_each();
         }
     }
 
@@ -390,13 +391,23 @@ impl Shared {
             return false;
         };
         let mut timer = lock(&self.handle_grace);
-        let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(period)));
+        let ends = self.grace_ends(period);
+        let sleep = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(ends)));
         if sleep.as_mut().poll(cx).is_ready() {
             drop(timer);
             self.abort();
             return true;
         }
         false
+    }
+
+    /// When the grace period (`period` long) of this signalled scope ends.
+    pub(crate) fn grace_ends(&self, period: std::time::Duration) -> Instant {
+        self.signalled_at
+            .get()
+            .copied()
+            .unwrap_or_else(Instant::now)
+            + period
     }
 
     /// A task scope cancelled through its handle (not by its turn).
@@ -818,6 +829,12 @@ impl Shared {
     }
 
     fn record_panic(&self, payload: Payload, cause: Cause) {
+        if self.transparent {
+            // A child's task scope: the panic is its scope's.
+            if let Some(parent) = &self.parent {
+                return parent.record_panic(payload, cause);
+            }
+        }
         if self.has(FINISHED) {
             // Nobody will resume it here any more (a straggler of a dropped
             // scope): hand it to the enclosing scope.
@@ -938,6 +955,11 @@ impl Shared {
             self.set(SETTLED | DROPPED);
         }
         self.cancel_effects(true);
+        if self.ordered {
+            // Dropped: no turns, every child now (also when an ordered
+            // abort had begun).
+            self.abort_ordered_now();
+        }
     }
 
     /// The signal, then the abort if `abort`; both passed down to nested
@@ -955,6 +977,7 @@ impl Shared {
         if self.set(SIGNALLED) & SIGNALLED != 0 {
             return;
         }
+        let _ = self.signalled_at.set(Instant::now());
         if let Some(cause) = self.cause() {
             trace::cancelled(&self.span, &cause);
         }
@@ -974,6 +997,9 @@ impl Shared {
         if let Some(token) = self.token.get() {
             token.cancel();
         }
+        // `stop = reverse`: the last started child's turn (the next turns
+        // follow as each is gone; no runner needed, a leaked scope too).
+        self.step_ordered();
         self.wake_runner.notify_one();
     }
 
@@ -990,10 +1016,7 @@ impl Shared {
         for nested in self.nested_scopes() {
             nested.abort_from_above();
         }
-        if self.ordered && self.has(DROPPED) {
-            // No runner will take the turns.
-            self.abort_ordered_now();
-        }
+        self.step_ordered();
         self.wake_runner.notify_one();
     }
 
@@ -1125,6 +1148,14 @@ impl Shared {
         if self.set(GONE) & GONE != 0 {
             return;
         }
+        if self.transparent {
+            // A child of an ordered scope is gone with all it started: out
+            // of the list, and the next one's turn.
+            if let Some(parent) = &self.parent {
+                lock(&parent.ordered_children).remove(self.ordered_key.load(SeqCst));
+                parent.step_ordered();
+            }
+        }
         let key = self.registry_key.swap(usize::MAX, SeqCst);
         if key != usize::MAX {
             REGISTRY.leave(key);
@@ -1133,6 +1164,52 @@ impl Shared {
             // Recorded by a straggler after the scope's future was dropped.
             self.forward_panic(payload, cause);
         }
+    }
+}
+
+/// An ordered scope's task scopes in start order; a gone one leaves a
+/// hole, and the list is compacted when holes outnumber the live ones, so
+/// it stays proportional to the live children, and each turn is O(1)
+/// amortised.
+#[derive(Default)]
+struct OrderedChildren {
+    list: Vec<Option<Arc<Shared>>>,
+    live: usize,
+}
+
+impl OrderedChildren {
+    fn push(&mut self, own: &Arc<Shared>) {
+        own.ordered_key.store(self.list.len(), SeqCst);
+        self.list.push(Some(own.clone()));
+        self.live += 1;
+    }
+
+    fn remove(&mut self, key: usize) {
+        if let Some(slot) = self.list.get_mut(key) {
+            if slot.take().is_some() {
+                self.live -= 1;
+            }
+        }
+        while matches!(self.list.last(), Some(None)) {
+            self.list.pop();
+        }
+        if self.list.len() > 32 && self.live * 2 < self.list.len() {
+            self.list.retain(Option::is_some);
+            for (key, own) in self.list.iter().enumerate() {
+                if let Some(own) = own {
+                    own.ordered_key.store(key, SeqCst);
+                }
+            }
+        }
+    }
+
+    /// The last started child still there.
+    fn last(&self) -> Option<Arc<Shared>> {
+        self.list.iter().rev().find_map(Clone::clone)
+    }
+
+    fn all(&self) -> Vec<Arc<Shared>> {
+        self.list.iter().flatten().cloned().collect()
     }
 }
 

@@ -193,6 +193,18 @@ where
         });
         match polled {
             Ok(None) => Poll::Ready(None),
+            Ok(Some(Poll::Ready(output)))
+                if guard.own().is_some_and(|own| own.cancelled_by_its_handle()) =>
+            {
+                // Ended after its handle's `cancel()` (ordered scopes): what
+                // it returns (an `Err` too) is nobody's, not a failure;
+                // dropped in scope, a panic of its `Drop` recorded.
+                if let Err(payload) = guard.in_scope(|| drop(output)) {
+                    guard.shared().fail_with_panic(payload, Who::Task(task));
+                }
+                trace::task_ended(span, TaskEnd::Cancelled, None);
+                Poll::Ready(None)
+            }
             Ok(Some(Poll::Ready(output))) => {
                 let finish = this
                     .finish

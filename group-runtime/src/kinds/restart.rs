@@ -161,7 +161,7 @@ where
                 // or payload whose own `Drop` panics has nothing more to
                 // tell.
                 let _ = catch_unwind(AssertUnwindSafe(|| drop(last)));
-                if ambient::is_cancelled() {
+                if ambient::scope_is_cancelled() {
                     // Cancelled before the next start (a drain, a grace
                     // period): the failure was the policy's to handle, and
                     // there is no new outcome: the child ends cancelled, as
@@ -215,7 +215,7 @@ where
                 )),
             };
             // A cancelled scope (a drain, a grace period) restarts nothing.
-            let decision = if ambient::is_cancelled() {
+            let decision = if ambient::scope_is_cancelled() {
                 Decision::Stop
             } else {
                 this.window
@@ -240,7 +240,7 @@ where
                     }
                     this.pause.set(Some(tokio::time::sleep(pause)));
                     this.stop
-                        .set(ambient::cancellation_token().map(CancellationToken::cancelled_owned));
+                        .set(ambient::scope_token().map(CancellationToken::cancelled_owned));
                 }
             }
         }

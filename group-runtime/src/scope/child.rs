@@ -70,6 +70,8 @@ impl ChildGuard {
             Some(own) => own.is_aborting(),
             None => shared.is_aborting(),
         };
+        // (Rule 8 holds in an ordered scope too: a background child stops
+        // when the body is done, not at a turn.)
         aborting || (self.background && shared.background_done())
     }
 

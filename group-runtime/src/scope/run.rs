@@ -240,7 +240,8 @@ pub(crate) async fn drive<B: IntoDriven>(
         shared.step_ordered();
         if let Some(Grace::For(period)) = shared.grace {
             if shared.is_cancelled() && grace.is_none() {
-                grace.set(Some(tokio::time::sleep(period)));
+                // Counted from the signal, not from this look at it.
+                grace.set(Some(tokio::time::sleep_until(shared.grace_ends(period))));
             }
             if let Some(sleep) = grace.as_mut().as_pin_mut() {
                 if sleep.poll(cx).is_ready() {
