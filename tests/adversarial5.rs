@@ -848,7 +848,9 @@ async fn a_childs_blocking_grandchild_is_gone_before_the_next_turn() {
     let seen_early = early.clone();
     let result: Result<(), &str> = scope!(stop = reverse; {
         spawn!(async move {
-            let _gone = common::on_drop(move || drop(first_gone.send(())));
+            let _gone = common::on_drop(move || {
+                let _ = first_gone.send(());
+            });
             forever::<()>().await
         });
         spawn!(async move {
