@@ -1029,3 +1029,32 @@ async fn the_dump_counts_how_isolated_children_ended() {
     });
     assert_eq!(result, Ok(()));
 }
+
+#[taskgroup::test(start_paused = true)]
+async fn cancel_in_a_scope_with_grace_signals_then_aborts_after_the_grace() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let origin = Instant::now();
+    let result: Result<(), &str> = scope!(grace = 40 * MS; {
+        let polite = spawn!(name = "polite", subsystem("polite", 10 * MS, log.clone(), origin));
+        let stubborn = spawn!(name = "stubborn", async {
+            // Ignores the signal: aborted when the grace is over.
+            std::future::pending::<()>().await;
+        });
+        let other = spawn!(async {
+            sleep(100 * MS).await;
+            !taskgroup::is_cancelled()
+        });
+        sleep(10 * MS).await;
+        polite.cancel();
+        stubborn.cancel();
+        assert!(!taskgroup::is_cancelled(), "the scope goes on");
+        assert!(other.await, "the sibling was not signalled");
+        Ok(())
+    });
+    assert_eq!(result, Ok(()));
+    assert_eq!(
+        entries(&log),
+        expect(&[("polite stopping", 10), ("polite gone", 20)])
+    );
+    assert_eq!(origin.elapsed(), 100 * MS);
+}

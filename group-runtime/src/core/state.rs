@@ -300,12 +300,13 @@ impl Shared {
         self
     }
 
-    /// The task scope of a child of this ordered scope: the child's code
-    /// runs with it as its ambient scope, so that `is_cancelled()`,
-    /// `cancelled()`, `cause()` and the scopes it opens follow *its* turn
-    /// in the ordered stop, not the scope's signal. It is signalled and
-    /// aborted by [`Shared::step_ordered`] (or at once by an abort from
-    /// above or a drop), and by its handle's `cancel()`.
+    /// The task scope of a child of this scope (ordered, or with a
+    /// `grace`): the child's code runs with it as its ambient scope, so
+    /// that `is_cancelled()`, `cancelled()`, `cause()` and the scopes it
+    /// opens follow *its* cancellation: its turn in an ordered stop (by
+    /// [`Shared::step_ordered`], or at once by an abort from above or a
+    /// drop), the scope's signal otherwise, and its handle's `cancel()`
+    /// (a signal, then the abort after the grace).
     pub(crate) fn task_scope(self: &Arc<Self>, task: &TaskInfo) -> Arc<Shared> {
         let mut own = Shared::new(
             ScopeInfo::new(task.name().map(Arc::from), task.location()),
@@ -317,10 +318,17 @@ impl Shared {
         );
         own.transparent = true;
         let own = Arc::new(own);
-        lock(&self.ordered_children).push(&own);
-        // Spawned after the scope was cancelled (a background child): the
-        // last started, its turn is now.
-        self.step_ordered();
+        if self.ordered {
+            lock(&self.ordered_children).push(&own);
+            // Spawned after the scope was cancelled (a background child):
+            // the last started, its turn is now.
+            self.step_ordered();
+        } else {
+            // A scope with a `grace` (for a cooperative `cancel()`): the
+            // task scope follows the scope's signal and abort at once, as
+            // a nested scope does.
+            own.join_parent();
+        }
         own
     }
 
@@ -491,6 +499,12 @@ impl Shared {
         if records::enabled() {
             self.registry_key.store(REGISTRY.enter(self), SeqCst);
         }
+        self.join_parent();
+    }
+
+    /// Joins the enclosing scope's list of nested scopes; an enclosing
+    /// scope already cancelled passes its state on at once.
+    fn join_parent(self: &Arc<Self>) {
         let Some(parent) = &self.parent else {
             return;
         };
@@ -1044,9 +1058,9 @@ impl Shared {
     /// here, after its own fence, and is cancelled at once.
     pub(crate) fn token(&self) -> &CancellationToken {
         let token = self.token.get_or_init(|| match &self.parent {
-            // A child's task scope is cancelled at its turn, not with the
-            // scope's token.
-            Some(parent) if !self.transparent => parent.token().child_token(),
+            // A child's task scope in an ordered scope is cancelled at its
+            // turn, not with the scope's token.
+            Some(parent) if !(self.transparent && parent.ordered) => parent.token().child_token(),
             _ => CancellationToken::new(),
         });
         fence(SeqCst);

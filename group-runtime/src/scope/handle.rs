@@ -150,9 +150,13 @@ impl<'scope, T> TaskHandle<'scope, T> {
     }
 
     /// Cancels this one task; the scope and its other children go on, and
-    /// this is not a failure. The task is aborted: its future is dropped at
-    /// its next `.await` (at once if it is waiting), inside its scope, and
-    /// its `Drop` impls see [`Cause::CancelledByHandle`](crate::Cause) from
+    /// this is not a failure. In a scope with a `grace` (or
+    /// `stop = reverse`) the task is signalled first (`cancelled()`
+    /// completes in it, `is_cancelled()` turns `true`) and aborted when the
+    /// grace is over; what it returns after the signal is dropped.
+    /// Otherwise it is aborted: its future is dropped at its next `.await`
+    /// (at once if it is waiting), inside its scope. Its `Drop` impls see
+    /// [`Cause::CancelledByHandle`](crate::Cause) from
     /// [`cause()`](crate::cause). A task that has finished is not affected.
     /// A `spawn_blocking!` closure cannot be stopped: a queued one never
     /// starts, a running one is signalled (`taskgroup::is_cancelled()` turns

@@ -222,9 +222,10 @@ impl<E> Scope<E> {
             };
             recorded.tasks.add(&info, kind, restarts)
         });
-        // `stop = reverse`: the child gets its task scope, stopped at its
-        // turn.
-        let own = self.shared.ordered.then(|| self.shared.task_scope(&info));
+        // `stop = reverse`, or a `grace`: the child gets its task scope,
+        // stopped at its turn, or signalled alone by its handle's `cancel()`.
+        let own = (self.shared.ordered || self.shared.grace.is_some())
+            .then(|| self.shared.task_scope(&info));
         let guard = ChildGuard::new(self.shared.clone(), permit, background, listed, own.clone());
         let join = launch(guard, info.clone(), timeout);
         TaskHandle::started(&self.shared, info, join, blocking, own)
