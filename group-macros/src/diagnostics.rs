@@ -57,7 +57,7 @@ impl Context {
 
 /// What the accepted options are.
 const ACCEPTED: &str =
-    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `errors = all | isolated`, `stop = reverse`, `name = \"…\"`, `crate = <path>`";
+    "accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `errors = all | isolated`, `stop = reverse`, `context = <value>`, `name = \"…\"`, `crate = <path>`";
 
 pub(crate) fn crate_not_a_path(span: Span) -> Error {
     Error::new(span, "`crate = …` takes a path, e.g. `crate = ::taskgroup`")

@@ -15,6 +15,7 @@
 //! | [`DeadlineError`], [`deadline_error`] | `timeout = …` on a scope or a task | the scope's error `E: From<Elapsed>` | the deadline fails the scope with [`Elapsed`](crate::Elapsed) | `impl From<Elapsed> for E`; a body returning `Result` |
 //! | [`RestartFactory`], [`restart_factory`] | `spawn!(restart = …, factory)` | a closure `FnMut() -> impl Future` | each start needs a new future; a future runs once | `|| async move { … }`, `move || serve(config.clone())` |
 //! | [`ExitStatus`] | `spawn!(restart = …, factory)` | the future returns `()` or `Result<_, E: Debug>` | the policy must know whether an attempt failed | return `Result` (or `()`) from the factory's future |
+//! | [`ContextValue`], [`context_value`] | `context = …` on a scope | a `Send + Sync + 'static` value | every task of the scope may read it, on any thread | `Arc`, `Mutex`, owned data |
 //! | [`CollectsErrors`], [`errors_all`] | `errors = all` | the body returns a `Result` | only a scope that can fail has errors to collect | make the body return `Result<T, E>` |
 //!
 //! A value of `timeout = …` or `grace = …` is checked by
@@ -64,6 +65,7 @@
 //! # }
 //! ```
 
+pub use crate::core::context::{context_value, ContextValue, Entry as ContextEntry};
 pub use crate::kinds::dispatch::{
     ScopedResult, ScopedValue, SpawnBlockingResult, SpawnBlockingValue, SpawnResult, SpawnValue,
     StartResult, StartValue,

@@ -29,7 +29,7 @@ mod policy;
 mod scope;
 mod tools;
 
-pub use crate::core::ambient::{cancellation_token, cancelled, cause, is_cancelled};
+pub use crate::core::ambient::{cancellation_token, cancelled, cause, context, is_cancelled};
 pub use crate::core::cause::{Cause, ScopeInfo, TaskId, TaskInfo};
 pub use crate::core::records::TaskKind;
 pub use crate::kinds::isolated::{unobserved_panics, Exit, IsolatedHandle, Panic};

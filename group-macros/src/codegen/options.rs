@@ -45,6 +45,10 @@ pub(crate) fn builder(options: &ScopeOptions, location: TokenStream) -> TokenStr
     if let Some(all) = &options.errors_all {
         builder = quote_spanned!(all.span()=> #builder.collect_all());
     }
+    for value in &options.context {
+        let checked = quote_spanned!(value.span()=> #krate::checks::context_value(#value));
+        builder = quote_spanned!(value.span()=> #builder.context(#checked));
+    }
     if let Some(reverse) = &options.stop_reverse {
         builder = quote_spanned!(reverse.span()=> #builder.stop_in_reverse());
     }

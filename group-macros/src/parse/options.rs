@@ -20,6 +20,8 @@ pub(crate) struct ScopeOptions {
     pub(crate) errors_all: Option<Ident>,
     /// `errors = isolated`: every `spawn!` child's failure is its own.
     pub(crate) errors_isolated: Option<Ident>,
+    /// `context = value` (any number): carried for every descendant.
+    pub(crate) context: Vec<Expr>,
     /// `stop = reverse`: children stopped one at a time, the last started
     /// first (`stop = together`, the default, stops them all at once).
     pub(crate) stop_reverse: Option<Ident>,
@@ -94,6 +96,9 @@ impl ScopeOptions {
                 "name" => options.name.is_some(),
                 "crate" => options.krate.is_some(),
                 "stop" => options.stop_reverse.is_some() || seen_stop_together,
+                // Any number of values (of different types, or the last
+                // given shadows).
+                "context" => false,
                 _ => {
                     diagnostics.push(diagnostics::unknown_option(&name, key.span()));
                     continue;
@@ -115,6 +120,7 @@ impl ScopeOptions {
                 ("name", Value::Expr(expr)) => options.name = Some(expr),
                 ("timeout", Value::Expr(expr)) => options.timeout = Some(expr),
                 ("grace", Value::Expr(expr)) => options.grace = Some(expr),
+                ("context", Value::Expr(expr)) => options.context.push(expr),
                 ("stop", Value::Expr(expr)) => match bare_word(&expr, &["reverse", "together"]) {
                     Some(word) if word == "reverse" => options.stop_reverse = Some(word),
                     Some(_) => seen_stop_together = true,

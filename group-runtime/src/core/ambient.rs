@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::cause::{Cause, TaskInfo};
+use crate::core::context;
 use crate::core::state::Shared;
 
 thread_local! {
@@ -291,4 +292,31 @@ pub fn cancelled() -> impl Future<Output = ()> + Send + 'static {
 /// ```
 pub fn cancellation_token() -> Option<CancellationToken> {
     with_current(|shared| shared.map(|s| s.token().child_token()))
+}
+
+/// The value of type `T` the current scope (or the nearest enclosing one
+/// that has one) carries; `None` outside any scope or if none does.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use taskgroup::scope;
+/// #[derive(Debug, PartialEq)]
+/// struct RequestId(u64);
+/// scope!(context = RequestId(7); {
+///     spawn!(async {
+///         // A task, on any thread: no argument passed by hand.
+///         assert_eq!(*taskgroup::context::<RequestId>().unwrap(), RequestId(7));
+///     });
+///     spawn_blocking!(|| assert!(taskgroup::context::<RequestId>().is_some()));
+///     scope!(context = RequestId(8); {
+///         // A nested scope's value of the same type shadows its parent's.
+///         assert_eq!(taskgroup::context::<RequestId>().unwrap().0, 8);
+///     });
+/// });
+/// assert!(taskgroup::context::<RequestId>().is_none()); // outside any scope
+/// # }
+/// ```
+pub fn context<T: std::any::Any + Send + Sync>() -> Option<Arc<T>> {
+    with_current(|shared| shared.and_then(|shared| context::find(&shared.context)))
 }

@@ -5,6 +5,7 @@
 //! | `state.rs` | `Shared`, the state machine of one scope: its state word, transitions, who records the first failure, counting and the join (the table of it is at the top of that file) |
 //! | `cause.rs` | why a scope was cancelled ([`Cause`](cause::Cause)) and who a task or scope is |
 //! | `ambient.rs` | the scope the running code belongs to, and the public `cancelled()`, `is_cancelled()`, `cause()`, `cancellation_token()` |
+//! | `context.rs` | the values a scope carries for its descendants (`context = …`), read by `taskgroup::context::<T>()` |
 //! | `parked.rs` | the wakers of parked children, woken when the scope aborts |
 //! | `records.rs` | what scopes record for `dump()`: the registry of live scopes, each scope's live tasks |
 //! | `trace.rs` | the `tracing` feature's spans and events (no-ops without it) |
@@ -17,6 +18,7 @@
 
 pub(crate) mod ambient;
 pub(crate) mod cause;
+pub(crate) mod context;
 #[cfg(all(test, taskgroup_loom))]
 mod loom_tests;
 pub(crate) mod parked;

@@ -75,6 +75,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::core::cause::{panic_message, Cause, Payload, ScopeInfo, TaskId, TaskInfo};
+use crate::core::context;
 use crate::core::parked::Parked;
 use crate::core::records::{self, Recorded, Registry};
 use crate::core::sync::{fence, AtomicBool, AtomicUsize, Mutex, MutexGuard};
@@ -236,6 +237,9 @@ pub(crate) struct Shared {
     /// [`Shared::task_scope`]): no body, no runner, not in the dump; its
     /// cause is its parent's unless it has its own.
     pub(crate) transparent: bool,
+    /// The values this scope carries for its descendants (its own in front
+    /// of its parent's).
+    pub(crate) context: context::Context,
     /// An ordered scope's task scopes, in start order (`None`: gone).
     ordered_children: Mutex<OrderedChildren>,
     /// A task scope's place in its scope's `ordered_children`.
@@ -256,6 +260,9 @@ impl Shared {
         grace: Option<Grace>,
         collect_all: bool,
     ) -> Self {
+        // The parent's values, which this scope's own go in front of
+        // (`with_context`).
+        let parent_context = parent.as_ref().and_then(|parent| parent.context.clone());
         let deadline = match (deadline, parent.as_ref().and_then(|parent| parent.deadline)) {
             (Some(own), Some(outer)) => Some(own.min(outer)),
             (own, outer) => own.or(outer),
@@ -287,11 +294,22 @@ impl Shared {
             state: AtomicUsize::new(0),
             ordered: false,
             transparent: false,
+            context: parent_context,
             ordered_children: Mutex::new(OrderedChildren::default()),
             ordered_key: AtomicUsize::new(usize::MAX),
             handle_grace: Mutex::new(None),
             signalled_at: OnceLock::new(),
         }
+    }
+
+    /// `context = value`: carried for every descendant, in front of the
+    /// parent's values.
+    pub(crate) fn with_context(
+        mut self,
+        push: impl FnOnce(context::Context) -> context::Context,
+    ) -> Self {
+        self.context = push(self.context.take());
+        self
     }
 
     /// `stop = reverse` on this scope.

@@ -79,6 +79,7 @@ impl<E> Scope<E> {
             grace,
             collect_all,
             stop_in_reverse,
+            context,
         } = options;
         let info = ScopeInfo::new(name, location);
         let limit = limit.map(|limit| {
@@ -101,6 +102,9 @@ impl<E> Scope<E> {
         );
         if stop_in_reverse {
             shared = shared.stop_in_reverse();
+        }
+        if !context.is_empty() {
+            shared = shared.with_context(|parent| crate::core::context::with(parent, &context));
         }
         let scope = Scope {
             shared: Arc::new(shared),

@@ -5,6 +5,7 @@ use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::core::context::Entry;
 use crate::core::state::Grace;
 use crate::policy::deadline::IntoTimeout;
 
@@ -122,6 +123,7 @@ pub struct Options {
     pub(crate) grace: Option<Grace>,
     pub(crate) collect_all: bool,
     pub(crate) stop_in_reverse: bool,
+    pub(crate) context: Vec<Entry>,
 }
 
 impl Options {
@@ -134,7 +136,16 @@ impl Options {
             grace: None,
             collect_all: false,
             stop_in_reverse: false,
+            context: Vec::new(),
         }
+    }
+
+    /// `context = value`: carried for every descendant
+    /// (`taskgroup::context::<T>()`). (The macros check the value with
+    /// `checks::context_value` at the user's tokens.)
+    pub fn context(mut self, entry: Entry) -> Self {
+        self.context.push(entry);
+        self
     }
 
     /// `stop = reverse`: on cancellation, children stop one at a time, the
