@@ -1,5 +1,5 @@
 ::core::compile_error! {
-    "unknown option `limt`; accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `errors = all | isolated`, `stop = reverse`, `name = \"…\"`, `crate = <path>`"
+    "unknown option `limt`; accepted options: `limit = <usize>` (a literal or any expression), `timeout = <Duration>`, `grace = <Duration>`, `errors = all | isolated`, `stop = reverse`, `context = <value>`, `name = \"…\"`, `crate = <path>`"
 }
 ::core::compile_error! {
     "`limit = 0` would never let a task start: use a limit of at least 1, or leave `limit` out for no limit"
