@@ -198,12 +198,12 @@
 
 pub use taskgroup_macros::{nursery, scope, test};
 pub use taskgroup_runtime::{
-    cancel, cancellation_token, cancelled, cause, checks, context, deadline, detached, dump,
-    enable_dump, first_ok, is_cancelled, pool, shutdown, spawn, spawn_background, spawn_blocking,
-    spawn_scoped, start, testing, try_spawn, unobserved_panics, Backoff, Cause, Dump, Elapsed,
-    Errors, Exit, Failure, IntoLimit, IntoTimeout, IsolatedHandle, Panic, Ready, Restart,
-    ScopeDump, ScopeInfo, ScopedHandle, StartError, TaskDump, TaskHandle, TaskId, TaskInfo,
-    TaskKind,
+    as_completed, cancel, cancellation_token, cancelled, cause, checks, context, deadline,
+    detached, dump, enable_dump, first_ok, is_cancelled, pool, shutdown, spawn, spawn_background,
+    spawn_blocking, spawn_scoped, start, testing, try_spawn, unobserved_panics, Backoff, Cause,
+    Dump, Elapsed, Errors, Exit, Failure, IntoLimit, IntoTimeout, IsolatedHandle, Panic, Ready,
+    Restart, ScopeDump, ScopeInfo, ScopedHandle, StartError, TaskDump, TaskHandle, TaskId,
+    TaskInfo, TaskKind,
 };
 
 /// The README's and the guides' code blocks, compiled and run by

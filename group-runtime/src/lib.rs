@@ -40,6 +40,7 @@ pub use crate::policy::errors_all::{Errors, Failure};
 pub use crate::policy::restart::{Backoff, Restart};
 pub use crate::scope::handle::TaskHandle;
 pub use crate::scope::options::IntoLimit;
+pub use crate::tools::as_completed::{as_completed, AsCompleted};
 pub use crate::tools::dump::{dump, enable_dump, Dump, ScopeDump, TaskDump};
 pub use crate::tools::first_ok::first_ok;
 pub use crate::tools::{pool, shutdown, testing};
