@@ -23,6 +23,8 @@ struct Seen {
     causes: Vec<String>,
     outcomes: Vec<(u64, String)>,
     task_events: Vec<(String, String, String)>,
+    /// Every event: its message, and its `failure` or `panic` field.
+    events: Vec<(String, String)>,
 }
 
 #[derive(Clone, Default)]
@@ -37,6 +39,7 @@ struct Fields {
     cause: String,
     outcome: String,
     panic: String,
+    failure: String,
     message: String,
 }
 
@@ -46,6 +49,7 @@ impl Visit for Fields {
             "name" => self.name = value.to_owned(),
             "outcome" => self.outcome = value.to_owned(),
             "panic" => self.panic = value.to_owned(),
+            "failure" => self.failure = value.to_owned(),
             _ => {}
         }
     }
@@ -95,6 +99,12 @@ impl Subscriber for Recorder {
         if !fields.cause.is_empty() {
             seen.causes.push(fields.cause);
         }
+        let detail = if fields.failure.is_empty() {
+            fields.panic.clone()
+        } else {
+            fields.failure.clone()
+        };
+        seen.events.push((fields.message.clone(), detail));
         if !fields.outcome.is_empty() {
             seen.task_events
                 .push((fields.message, fields.outcome, fields.panic));
@@ -217,4 +227,39 @@ fn task_outcomes_are_recorded_on_their_spans_and_as_events() {
     let panicked = event("panicked");
     assert_eq!(panicked.0, "taskgroup: task panicked");
     assert_eq!(panicked.2, "index out of bounds");
+}
+
+#[test]
+fn restarts_exhaustion_and_isolated_panics_are_events() {
+    use taskgroup::{Backoff, Restart};
+    let seen = recorded(async {
+        let result: Result<(), &str> = scope! {
+            spawn!(
+                restart = Restart::on_failure().backoff(Backoff::none()).at_most(1, std::time::Duration::from_secs(60)),
+                || async { Err::<(), &str>("down") }
+            );
+            Ok(())
+        };
+        assert_eq!(result, Err("down"));
+        scope! {
+            // Dropped without its panic taken: unobserved.
+            spawn!(isolated, async { if true { panic!("isolated bug") } });
+            tokio::task::yield_now().await;
+        };
+    });
+    let seen = seen.lock().unwrap();
+    let find = |message: &str| {
+        seen.events
+            .iter()
+            .find(|(m, _)| m.contains(message))
+            .map(|(_, detail)| detail.clone())
+            .unwrap_or_else(|| panic!("no event {message:?}: {:?}", seen.events))
+    };
+    assert_eq!(
+        find("restarting a supervised child"),
+        "returned Err(\"down\")"
+    );
+    assert_eq!(find("restart intensity exceeded"), "returned Err(\"down\")");
+    assert_eq!(find("isolated child panicked"), "isolated bug");
+    assert_eq!(find("dropped without being taken"), "isolated bug");
 }

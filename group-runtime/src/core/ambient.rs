@@ -63,17 +63,29 @@ pub(crate) fn blocking_task<R>(task: &TaskInfo, f: impl FnOnce() -> R) -> R {
     with_slot(&BLOCKING_TASK, task.clone(), f)
 }
 
+/// Whether the blocking closure running here was cancelled by its handle
+/// (one thread-local read, and a lock only while a `cancel()` is pending).
+fn blocking_task_cancelled() -> bool {
+    let task = BLOCKING_TASK
+        .try_with(|slot| slot.borrow().as_ref().map(TaskInfo::id))
+        .ok()
+        .flatten();
+    task.is_some_and(|id| {
+        with_current(|shared| shared.is_some_and(|shared| shared.is_cancelled_by_handle(id)))
+    })
+}
+
 /// The cause of the blocking closure running here, if its handle
 /// cancelled it.
 fn blocking_task_cause() -> Option<Cause> {
+    if !blocking_task_cancelled() {
+        return None;
+    }
     let task = BLOCKING_TASK
         .try_with(|slot| slot.borrow().clone())
         .ok()
         .flatten()?;
-    with_current(|shared| {
-        let cancelled = shared.is_some_and(|shared| shared.is_cancelled_by_handle(task.id()));
-        cancelled.then_some(Cause::CancelledByHandle(task))
-    })
+    Some(Cause::CancelledByHandle(task))
 }
 
 /// Whether the scope the current code belongs to is cancelled, looking
@@ -108,6 +120,15 @@ pub(crate) fn scope_token() -> Option<CancellationToken> {
 /// [`cause()`] answers inside it.
 pub(crate) fn with_task_cause<R>(cause: Cause, f: impl FnOnce() -> R) -> R {
     with_slot(&TASK_CAUSE, cause, f)
+}
+
+/// Whether the code running here is one task cancelled on its own
+/// (without cloning the cause, for `is_cancelled()`).
+fn task_cancelled() -> bool {
+    TASK_CAUSE
+        .try_with(|slot| slot.borrow().is_some())
+        .unwrap_or(false)
+        || blocking_task_cancelled()
 }
 
 fn task_cause() -> Option<Cause> {
@@ -211,7 +232,7 @@ pub(crate) fn current() -> Option<Arc<Shared>> {
 /// # }
 /// ```
 pub fn is_cancelled() -> bool {
-    with_current(|shared| shared.is_some_and(Shared::is_cancelled)) || task_cause().is_some()
+    with_current(|shared| shared.is_some_and(Shared::is_cancelled)) || task_cancelled()
 }
 
 /// Why the current scope was cancelled: `None` while it is not (or outside

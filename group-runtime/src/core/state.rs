@@ -43,6 +43,8 @@
 //! | enclosing scope signals | — (a nested scope keeps its own semantics: its children's errors still fail it) | signal (no cause of its own: [`Shared::cause`] reports `Parent`) |
 //! | enclosing scope aborts | — | signal, abort; a scope run by `block_on` in a blocking closure of the aborting scope (whose future nobody drops) drops its body at the runner's next turn and unwinds as a cancellation after its join |
 //! | `grace` elapsed | — | abort |
+//! | `stop = reverse`: signal, abort | as above | the children's task scopes are not in the signal list: the last started one still there is signalled (aborted), the next when it is `GONE` (`step_ordered`); an abort from above or a drop aborts them all at once |
+//! | a child's `cancel()` (a scope with `grace`, or ordered) | — (not a failure) | its task scope: cause `CancelledByHandle`, signal; abort after the grace |
 //!
 //! The cause a scope reports is the first of its own events (failure or
 //! decision), else its enclosing scope's, wrapped in [`Cause::Parent`].
@@ -231,7 +233,7 @@ pub(crate) struct Shared {
     /// The state word (table above).
     state: AtomicUsize,
     /// `stop = reverse`: on cancellation the children are stopped one at a
-    /// time, the last started first (`step_ordered`, run by the runner).
+    /// time, the last started first (`step_ordered`, taken at the signal, the abort, and as each child is gone).
     pub(crate) ordered: bool,
     /// The task scope of one child of an ordered scope (see
     /// [`Shared::task_scope`]): no body, no runner, not in the dump; its
@@ -350,9 +352,10 @@ impl Shared {
         own
     }
 
-    /// The runner's step of an ordered stop: the last started child still
-    /// running is signalled (aborted if the scope aborts); the ones before
-    /// it wait until it has stopped (its stop wakes the runner).
+    /// A step of an ordered stop, taken at the signal, the abort, and each
+    /// time a child's task scope is gone: the last started child still
+    /// there is signalled (aborted if the scope aborts); the ones before it
+    /// wait for their turn.
     pub(crate) fn step_ordered(&self) {
         if !self.ordered || !self.has(SIGNALLED) {
             return;
@@ -375,12 +378,6 @@ impl Shared {
         for own in children.iter().rev() {
             own.abort();
         }
-    }
-
-    /// A child of an ordered scope has stopped (its future is gone); its
-    /// turn ends when what it started is gone too (`gone`).
-    pub(crate) fn task_scope_done(&self) {
-        self.release();
     }
 
     /// `handle.cancel()` of a child with a task scope: the signal now, the

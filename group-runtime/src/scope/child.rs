@@ -174,8 +174,8 @@ impl Drop for ChildGuard {
         }
         self.release_all_but_count();
         if let Some(own) = self.own.take() {
-            // The next child's turn.
-            own.task_scope_done();
+            // Its turn ends once what it started is gone too (`gone`).
+            own.release();
         }
         if let Some(shared) = self.shared.take() {
             shared.task_stopped();

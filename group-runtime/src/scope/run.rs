@@ -236,8 +236,6 @@ pub(crate) async fn drive<B: IntoDriven>(
     // The scope's timers: its grace period once it is cancelled, its own
     // deadline.
     let mut timers = |cx: &mut Context<'_>| {
-        // `stop = reverse`: the next child's turn, if the last one stopped.
-        shared.step_ordered();
         if let Some(Grace::For(period)) = shared.grace {
             if shared.is_cancelled() && grace.is_none() {
                 // Counted from the signal, not from this look at it.
